@@ -1,0 +1,85 @@
+"""monuv_async: an asyncio-native, typed client for the Monuv partner API.
+
+::
+
+    from monuv_async import MonuvClient
+
+    async with MonuvClient(token) as monuv:
+        async for event in monuv.iter_events(start_at=date(2026, 11, 1)):
+            ...
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    MonuvError,
+    NotFoundError,
+    OperationFailedError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+    ValidationError,
+)
+from .models import (
+    Camera,
+    CameraModel,
+    CameraOptions,
+    Client,
+    DocumentType,
+    Event,
+    EventPage,
+    Manufacturer,
+    Resolution,
+    User,
+    UserType,
+)
+from .requests import CameraUpdate, NewCamera, NewClient, NewUser
+from .retry import RetryPolicy
+
+try:
+    __version__ = version("monuv-async")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Camera",
+    "CameraModel",
+    "CameraOptions",
+    "CameraUpdate",
+    "Client",
+    "ClientStats",
+    "DocumentType",
+    "Event",
+    "EventPage",
+    "Manufacturer",
+    "MonuvClient",
+    "MonuvError",
+    "NewCamera",
+    "NewClient",
+    "NewUser",
+    "NotFoundError",
+    "OperationFailedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "Resolution",
+    "RetryPolicy",
+    "ServerError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "User",
+    "UserType",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,318 @@
+"""One pure function per operation: arguments in, a :class:`Spec` out.
+
+A spec says everything about a request (method, path, query, JSON body) and
+how to read its successful answer, without doing any I/O, so every operation
+can be tested without a network or an event loop. The token is not part of
+a spec: :data:`TOKEN` marks where it goes, and only the transport fills it in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, tzinfo
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import attrs
+from yarl import URL
+
+from ._redact import MASK
+from ._wire import WireError, converter_for, dumps, unwrap_one
+from .documents import normalize_document
+from .errors import OperationFailedError
+from .models import Camera, CameraOptions, Client, EventPage, User
+from .requests import CameraUpdate, NewCamera, NewClient, NewUser
+
+__all__ = [
+    "TOKEN",
+    "EventFilters",
+    "Spec",
+    "block_client",
+    "block_user",
+    "camera_options",
+    "create_camera",
+    "create_client",
+    "create_client_user",
+    "event_filters",
+    "events_page",
+    "unblock_client",
+    "unblock_user",
+    "update_camera",
+]
+
+T = TypeVar("T")
+
+
+class _Token(enum.Enum):
+    PLACEHOLDER = enum.auto()
+
+
+TOKEN = _Token.PLACEHOLDER
+"""Placeholder for the partner token in a spec's path or query."""
+
+Segment = str | _Token
+
+
+@attrs.frozen(slots=True)
+class Spec(Generic[T]):
+    """A request to send and how to read its answer.
+
+    ``read`` turns the decoded JSON of a 2xx answer into the result; it may
+    raise :class:`WireError` (or any ``ValueError``/``TypeError``/``KeyError``)
+    for a shape it cannot read, or a :class:`MonuvError` for a documented
+    failure carried by a 200 answer.
+    """
+
+    op: str
+    method: str
+    path: tuple[Segment, ...]
+    read: Callable[[object, tzinfo], T]
+    query: tuple[tuple[str, Segment], ...] = ()
+    json: Mapping[str, Any] | None = None
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether sending it twice is harmless (only creates are not)."""
+        return self.method != "POST"
+
+    def url(self, base: URL, token: str) -> URL:
+        """The full URL, token included: for the transport only, never to show."""
+        return URL(str(base.origin()) + self._path_qs(base, quote(token, safe="")), encoded=True)
+
+    def describe(self, base: URL) -> str:
+        """The request line with the token masked, safe for logs and errors."""
+        return f"{self.method} {self._path_qs(base, MASK)}"
+
+    def _path_qs(self, base: URL, token: str) -> str:
+        # Every value is percent-encoded with nothing kept "safe": a `/` in a
+        # value must never become a path separator, nor `&` a new parameter.
+        def enc(part: Segment) -> str:
+            return token if part is TOKEN else quote(part, safe="")
+
+        path = base.raw_path.rstrip("/") + "/" + "/".join(enc(s) for s in self.path)
+        query = "&".join(f"{enc(k)}={enc(v)}" for k, v in self.query)
+        return f"{path}?{query}" if query else path
+
+    def body(self) -> bytes | None:
+        """The JSON body as bytes, or ``None`` when there is none."""
+        return None if self.json is None else dumps(self.json)
+
+
+def _model_reader(cls: type[T]) -> Callable[[object, tzinfo], T]:
+    def read(data: object, tz: tzinfo) -> T:
+        return converter_for(tz).structure(unwrap_one(data), cls)
+
+    return read
+
+
+def _read_code(data: object, _: tzinfo) -> None:
+    body = unwrap_one(data)
+    code = body.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
+        msg = f"expected an integer 'code', got {code!r:.40}"
+        raise WireError(msg)
+    if code != 0:
+        text = str(body.get("msg") or "")
+        message = f"operation failed with code {code}" + (f": {text}" if text else "")
+        raise OperationFailedError(message, code=code, msg=text)
+
+
+_API = ("api", "v1")
+
+
+def create_client(new: NewClient) -> Spec[Client]:
+    """``POST /api/v1/clients``."""
+    _check_type("new", new, NewClient)
+    return Spec(
+        "create_client",
+        "POST",
+        (*_API, "clients"),
+        _model_reader(Client),
+        query=(("token", TOKEN),),
+        json=new.to_wire(),
+    )
+
+
+def create_client_user(client_id: int, new: NewUser) -> Spec[User]:
+    """``POST /api/v1/clients/{client_id}/users``."""
+    _check_id("client_id", client_id)
+    _check_type("new", new, NewUser)
+    return Spec(
+        "create_client_user",
+        "POST",
+        (*_API, "clients", str(client_id), "users"),
+        _model_reader(User),
+        query=(("token", TOKEN),),
+        json=new.to_wire(),
+    )
+
+
+def _block(op: str, kind: str, action: str, key: str) -> Spec[None]:
+    return Spec(op, "GET", ("api", kind, action, TOKEN, key), _read_code)
+
+
+def block_client(document: str) -> Spec[None]:
+    """``GET /api/client/block/{token}/{document}``.
+
+    The document travels as bare digits: a formatted CNPJ holds a ``/``,
+    which would split the path (and many servers refuse ``%2F``).
+    """
+    return _block("block_client", "client", "block", _document(document))
+
+
+def unblock_client(document: str) -> Spec[None]:
+    """``GET /api/client/unblock/{token}/{document}``."""
+    return _block("unblock_client", "client", "unblock", _document(document))
+
+
+def block_user(user_id: int) -> Spec[None]:
+    """``GET /api/user/block/{token}/{id}``."""
+    _check_id("user_id", user_id)
+    return _block("block_user", "user", "block", str(user_id))
+
+
+def unblock_user(user_id: int) -> Spec[None]:
+    """``GET /api/user/unblock/{token}/{id}``."""
+    _check_id("user_id", user_id)
+    return _block("unblock_user", "user", "unblock", str(user_id))
+
+
+def camera_options() -> Spec[CameraOptions]:
+    """``GET /api/v1/cameras/create``."""
+    return Spec(
+        "camera_options",
+        "GET",
+        (*_API, "cameras", "create"),
+        _model_reader(CameraOptions),
+        query=(("token", TOKEN),),
+    )
+
+
+def create_camera(new: NewCamera) -> Spec[Camera]:
+    """``POST /api/v1/cameras``."""
+    _check_type("new", new, NewCamera)
+    return Spec(
+        "create_camera",
+        "POST",
+        (*_API, "cameras"),
+        _model_reader(Camera),
+        query=(("token", TOKEN),),
+        json=new.to_wire(),
+    )
+
+
+def update_camera(camera_id: int, changes: CameraUpdate) -> Spec[Camera]:
+    """``PUT /api/v1/cameras/{id}``."""
+    _check_id("camera_id", camera_id)
+    _check_type("changes", changes, CameraUpdate)
+    return Spec(
+        "update_camera",
+        "PUT",
+        (*_API, "cameras", str(camera_id)),
+        _model_reader(Camera),
+        query=(("token", TOKEN),),
+        json=changes.to_wire(),
+    )
+
+
+@attrs.frozen(slots=True)
+class EventFilters:
+    """Validated event filters, as they go on the wire (dates as ``YYYY-MM-DD``)."""
+
+    camera: int | None = None
+    event_types: tuple[int, ...] | None = None
+    start_at: date | None = None
+    end_at: date | None = None
+
+    def query(self) -> tuple[tuple[str, str], ...]:
+        """The query parameters, ``None`` filters left out."""
+        pairs: list[tuple[str, str]] = []
+        if self.camera is not None:
+            pairs.append(("camera", str(self.camera)))
+        if self.event_types is not None:
+            pairs.append(("event_types", ",".join(map(str, self.event_types))))
+        if self.start_at is not None:
+            pairs.append(("start_at", self.start_at.isoformat()))
+        if self.end_at is not None:
+            pairs.append(("end_at", self.end_at.isoformat()))
+        return tuple(pairs)
+
+
+def event_filters(
+    tz: tzinfo,
+    *,
+    camera: int | None = None,
+    event_types: Iterable[int] | None = None,
+    start_at: date | datetime | None = None,
+    end_at: date | datetime | None = None,
+) -> EventFilters:
+    """Check event filters and bring dates to the client's zone.
+
+    An aware ``datetime`` is converted to ``tz`` before its date is taken, so
+    "midnight UTC" asks for the right Brazilian day.
+    """
+    if camera is not None:
+        _check_id("camera", camera)
+    types: tuple[int, ...] | None = None
+    if event_types is not None:
+        if isinstance(event_types, str | bytes) or not isinstance(event_types, Iterable):
+            msg = "event_types: must be an iterable of ints, e.g. [1, 4]"
+            raise TypeError(msg)
+        types = tuple(event_types)
+        if not types:
+            msg = "event_types: must not be empty (use None for every type)"
+            raise ValueError(msg)
+        for value in types:
+            _check_id("event_types", value)
+    start = _as_date("start_at", start_at, tz)
+    end = _as_date("end_at", end_at, tz)
+    if start is not None and end is not None and start > end:
+        msg = f"start_at: {start} is after end_at {end}"
+        raise ValueError(msg)
+    return EventFilters(camera, types, start, end)
+
+
+def events_page(filters: EventFilters, page: int = 1) -> Spec[EventPage]:
+    """``GET /api/v1/events`` for one page (1-based)."""
+    _check_id("page", page)
+    return Spec(
+        "events",
+        "GET",
+        (*_API, "events"),
+        _model_reader(EventPage),
+        query=(("token", TOKEN), *filters.query(), ("page", str(page))),
+    )
+
+
+def _as_date(field: str, value: date | datetime | None, tz: tzinfo) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(tz).date() if value.tzinfo is not None else value.date()
+    if isinstance(value, date):
+        return value
+    msg = f"{field}: must be a date or datetime, not {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def _check_id(field: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        msg = f"{field}: must be an int, not {type(value).__name__}"
+        raise TypeError(msg)
+    if value < 1:
+        msg = f"{field}: must be >= 1, got {value}"
+        raise ValueError(msg)
+
+
+def _check_type(field: str, value: object, cls: type[Any]) -> None:
+    if not isinstance(value, cls):
+        msg = f"{field}: must be a {cls.__name__}, not {type(value).__name__}"
+        raise TypeError(msg)
+
+
+def _document(document: object) -> str:
+    if not isinstance(document, str):
+        msg = f"document: must be a str, not {type(document).__name__}"
+        raise TypeError(msg)
+    return normalize_document(document)

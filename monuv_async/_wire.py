@@ -1,0 +1,211 @@
+"""Reading Monuv's JSON into models: the one cattrs converter and its hooks.
+
+Monuv's answers have quirks this module absorbs in one place:
+
+* timestamps carry no offset (local Brazilian time) and come in two formats,
+  ``YYYY-MM-DD HH:MM:SS`` and, for ``event_at``, ``DD/MM/YYYY HH:MM:SS``;
+* numbers sometimes arrive as strings (``"document_type": "2"``);
+* many bodies are a one-element list wrapping the object;
+* some keys differ from the model (``camera_model`` holds a list, ``data``
+  holds a page's events).
+
+A converter depends on the time zone, so one is built per ``tz`` and cached:
+its structure functions are generated once, never per call.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from .models import (
+    Camera,
+    CameraModel,
+    CameraOptions,
+    Client,
+    DocumentType,
+    Event,
+    EventPage,
+    Manufacturer,
+    Resolution,
+    User,
+)
+
+__all__ = [
+    "WireError",
+    "converter_for",
+    "dumps",
+    "loads",
+    "parse_event_at",
+    "parse_timestamp",
+    "unwrap_one",
+]
+
+T = TypeVar("T")
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - exercised only without the speed extra
+    orjson = None  # type: ignore[assignment]
+
+loads: Callable[[bytes], Any] = json.loads if orjson is None else orjson.loads
+
+
+def dumps(value: Any) -> bytes:
+    """Encode ``value`` as compact UTF-8 JSON."""
+    if orjson is not None:
+        return orjson.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class WireError(ValueError):
+    """A JSON value that does not have the documented shape."""
+
+
+def unwrap_one(data: object) -> Mapping[str, Any]:
+    """Accept ``{...}`` or ``[{...}]`` (Monuv wraps many bodies in a list)."""
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    if isinstance(data, dict):
+        return data
+    msg = f"expected an object or a one-element list of one, got {_describe(data)}"
+    raise WireError(msg)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return type(value).__name__
+
+
+def _digits(text: str, start: int, end: int) -> int:
+    part = text[start:end]
+    if not part.isdigit() or not part.isascii():
+        raise ValueError
+    return int(part)
+
+
+def parse_event_at(value: object, tz: tzinfo) -> datetime:
+    """Read ``DD/MM/YYYY HH:MM:SS`` as local time in ``tz``.
+
+    Slicing is about ten times cheaper than ``strptime``, and this runs once
+    per event of a backfill.
+    """
+    if isinstance(value, str) and len(value) == 19 and value[2] == value[5] == "/":
+        try:
+            return datetime(
+                _digits(value, 6, 10),
+                _digits(value, 3, 5),
+                _digits(value, 0, 2),
+                _digits(value, 11, 13),
+                _digits(value, 14, 16),
+                _digits(value, 17, 19),
+                tzinfo=tz,
+            )
+        except ValueError:
+            pass
+    msg = f"event_at: expected DD/MM/YYYY HH:MM:SS, got {value!r:.40}"
+    raise WireError(msg)
+
+
+def parse_timestamp(value: object, tz: tzinfo) -> datetime:
+    """Read ``YYYY-MM-DD HH:MM:SS`` (or ISO 8601) as local time in ``tz``.
+
+    A timestamp that does carry an offset is converted to ``tz``.
+    """
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=tz)
+            return parsed.astimezone(tz)
+    msg = f"expected a timestamp YYYY-MM-DD HH:MM:SS, got {value!r:.40}"
+    raise WireError(msg)
+
+
+def _strict_int(value: object, _: object = None) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    msg = f"expected an integer, got {value!r:.40}"
+    raise WireError(msg)
+
+
+def _strict_str(value: object, _: object = None) -> str:
+    if isinstance(value, str):
+        return value
+    # Phone numbers and the like sometimes come back as JSON numbers.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    msg = f"expected a string, got {_describe(value)}"
+    raise WireError(msg)
+
+
+def _int_keyed(value: object, _: object = None) -> dict[int, str]:
+    if not isinstance(value, dict):
+        msg = f"expected an object of codes, got {_describe(value)}"
+        raise WireError(msg)
+    return {_strict_int(k): _strict_str(v) for k, v in value.items()}
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        msg = f"expected an object, got {_describe(value)}"
+        raise WireError(msg)
+    return value
+
+
+@functools.lru_cache(maxsize=16)
+def converter_for(tz: tzinfo) -> cattrs.Converter:
+    """The converter reading timestamps in ``tz``, built once per zone."""
+    conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(datetime, lambda v, _: parse_timestamp(v, tz))
+    conv.register_structure_hook(DocumentType, lambda v, _: DocumentType(_strict_int(v)))
+    conv.register_structure_hook_func(lambda t: t == Mapping[int, str], _int_keyed)
+
+    def register(cls: type[Any], **overrides: Any) -> None:
+        fn = make_dict_structure_fn(cls, conv, **overrides)
+
+        def hook(value: object, _: object = None) -> Any:
+            return fn(_object(value), cls)
+
+        conv.register_structure_hook(cls, hook)
+
+    for cls in (User, Client, Camera, CameraModel, Resolution):
+        register(cls)
+    register(Manufacturer, camera_models=override(rename="camera_model"))
+    register(
+        Event,
+        event_at=override(struct_hook=lambda v, _: parse_event_at(v, tz)),
+    )
+    register(EventPage, events=override(rename="data"))
+    options = make_dict_structure_fn(CameraOptions, conv)
+
+    def camera_options(value: object, _: object = None) -> CameraOptions:
+        body = _object(value)
+        plans = _object(body.get("plans", {}))
+        info = _object(body.get("installation_info", {}))
+        flat = {"manufacturers": body.get("manufacturer", []), **plans, **info}
+        return options(flat, CameraOptions)
+
+    conv.register_structure_hook(CameraOptions, camera_options)
+    return conv
+
+
+def structure(data: object, cls: type[T], tz: tzinfo) -> T:
+    """Build ``cls`` from JSON ``data`` (raises on any shape mismatch)."""
+    return converter_for(tz).structure(data, cls)

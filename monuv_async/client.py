@@ -1,0 +1,395 @@
+"""``MonuvClient``: the session, the bounds, the retries, and one method per operation.
+
+Every request goes the same way: its spec is built (pure, validating the
+arguments before anything is sent), then each try waits for a rate-limit slot
+and a place under the client's one semaphore, sends, and reads the answer.
+Back-off sleeps between tries hold neither, so a retrying request never
+blocks others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from datetime import date, datetime, tzinfo
+from types import TracebackType
+from typing import Self, TypeVar
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from . import _endpoints as endpoints
+from ._ratelimit import RateLimiter
+from ._redact import Redactor
+from ._response import read_response
+from ._transport import send_once
+from .errors import MonuvError, RateLimitError
+from .models import Camera, CameraOptions, Client, Event, EventPage, User
+from .pagination import iter_pages
+from .requests import CameraUpdate, NewCamera, NewClient, NewUser
+from .retry import RetryPolicy
+
+__all__ = ["DEFAULT_BASE_URL", "ClientStats", "MonuvClient"]
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://app.monuv.com.br"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+logger = logging.getLogger("monuv_async")
+
+
+@attrs.define
+class ClientStats:
+    """Counters of one client, for monitoring and the CLI's summary."""
+
+    requests: int = 0
+    """Tries sent (a retried request counts once per try)."""
+    retries: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
+class MonuvClient:
+    """An asyncio client for the Monuv partner API.
+
+    Use it as an async context manager (or call :meth:`aclose`)::
+
+        async with MonuvClient(token) as monuv:
+            options = await monuv.camera_options()
+
+    ``max_concurrency`` bounds the requests in flight across everything the
+    client does; ``timeout`` applies to each try; ``retry=None`` never retries;
+    ``rate_limit`` caps the requests started per second. A caller's
+    ``session`` is used as-is and never closed. ``tz`` is the zone Monuv's
+    offset-less timestamps are read in.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        max_concurrency: int = 8,
+        timeout: float | aiohttp.ClientTimeout = 30.0,
+        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - frozen, safe to share
+        rate_limit: float | None = None,
+        session: aiohttp.ClientSession | None = None,
+        tz: tzinfo = SAO_PAULO,
+    ) -> None:
+        if not isinstance(token, str) or not token.strip():
+            msg = "token: must be a non-empty str"
+            raise ValueError(msg)
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            msg = "max_concurrency: must be an int"
+            raise TypeError(msg)
+        if max_concurrency < 1:
+            msg = f"max_concurrency: must be >= 1, got {max_concurrency}"
+            raise ValueError(msg)
+        if rate_limit is not None and not rate_limit > 0:
+            msg = f"rate_limit: must be > 0 or None, got {rate_limit}"
+            raise ValueError(msg)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            msg = "retry: must be a RetryPolicy or None"
+            raise TypeError(msg)
+        self._token = token
+        self._base = _base_url(base_url)
+        self._max_concurrency = max_concurrency
+        self._timeout = _client_timeout(timeout)
+        self._retry = retry or RetryPolicy(attempts=1)
+        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._session = session
+        self._owns_session = session is None
+        self._closed = False
+        self._tz = tz
+        self._redact = Redactor(token)
+        self._rng = random.Random()  # noqa: S311 - jitter, not crypto
+        self.stats = ClientStats()
+
+    def __repr__(self) -> str:
+        return (
+            f"MonuvClient(base_url={str(self._base)!r}, "
+            f"max_concurrency={self._max_concurrency}, token=***)"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return str(self._base)
+
+    @property
+    def max_concurrency(self) -> int:
+        """The bound on requests in flight."""
+        return self._max_concurrency
+
+    @property
+    def tz(self) -> tzinfo:
+        """The zone Monuv's timestamps are read in."""
+        return self._tz
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client's own session (a caller's is left open). Idempotent."""
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            msg = "this MonuvClient is closed"
+            raise RuntimeError(msg)
+        if self._session is None:
+            # Created on first use: aiohttp wants a running loop for it.
+            connector = aiohttp.TCPConnector(
+                limit=self._max_concurrency, limit_per_host=self._max_concurrency
+            )
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    async def _call(self, spec: endpoints.Spec[T]) -> T:
+        """Send ``spec`` under the client's bounds, retrying as the policy allows."""
+        session = self._get_session()
+        url = spec.url(self._base, self._token)
+        body = spec.body()
+        request = spec.describe(self._base)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._try_once(
+                    session=session, spec=spec, url=url, body=body, request=request, attempt=attempt
+                )
+            except MonuvError as error:
+                if not self._retry.should_retry(error, idempotent=spec.idempotent, attempt=attempt):
+                    raise
+                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+                delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
+                logger.info("%s: %s; retrying in %.2f s", request, type(error).__name__, delay)
+                self.stats.retries += 1
+            await asyncio.sleep(delay)
+
+    async def _try_once(
+        self,
+        *,
+        session: aiohttp.ClientSession,
+        spec: endpoints.Spec[T],
+        url: URL,
+        body: bytes | None,
+        request: str,
+        attempt: int,
+    ) -> T:
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        async with self._semaphore:
+            self.stats.requests += 1
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            started = time.perf_counter()
+            try:
+                answer = await send_once(
+                    session,
+                    spec.method,
+                    url,
+                    body,
+                    client_timeout=self._timeout,
+                    request=request,
+                    redact=self._redact,
+                )
+            except MonuvError as error:
+                logger.debug(
+                    "%s -> %s: %s (try %d)", request, type(error).__name__, error.message, attempt
+                )
+                raise
+            finally:
+                self.stats.in_flight -= 1
+        logger.debug(
+            "%s -> %d in %.1f ms (try %d)",
+            request,
+            answer.status,
+            (time.perf_counter() - started) * 1000,
+            attempt,
+        )
+        return read_response(
+            spec,
+            answer.status,
+            answer.headers,
+            answer.body,
+            tz=self._tz,
+            request=request,
+            redact=self._redact,
+        )
+
+    # -- clients and users -------------------------------------------------
+
+    async def create_client(self, new: NewClient) -> Client:
+        """Create a client (the partner's customer), with its users if given."""
+        return await self._call(endpoints.create_client(new))
+
+    async def create_client_user(self, client_id: int, new: NewUser) -> User:
+        """Create a user inside client ``client_id``."""
+        return await self._call(endpoints.create_client_user(client_id, new))
+
+    async def block_client(self, document: str) -> None:
+        """Block a client by CPF/CNPJ (formatted or bare); ``OperationFailedError`` if refused."""
+        await self._call(endpoints.block_client(document))
+
+    async def unblock_client(self, document: str) -> None:
+        """Unblock a client by CPF/CNPJ; ``OperationFailedError`` if refused."""
+        await self._call(endpoints.unblock_client(document))
+
+    async def block_user(self, user_id: int) -> None:
+        """Block a user; ``OperationFailedError`` if refused."""
+        await self._call(endpoints.block_user(user_id))
+
+    async def unblock_user(self, user_id: int) -> None:
+        """Unblock a user; ``OperationFailedError`` if refused."""
+        await self._call(endpoints.unblock_user(user_id))
+
+    # -- cameras -------------------------------------------------------------
+
+    async def camera_options(self) -> CameraOptions:
+        """Manufacturers, models, plans and installation codes for camera requests."""
+        return await self._call(endpoints.camera_options())
+
+    async def create_camera(self, new: NewCamera) -> Camera:
+        """Create a camera; push its stream to the returned ``rtmp_url``."""
+        return await self._call(endpoints.create_camera(new))
+
+    async def update_camera(self, camera_id: int, changes: CameraUpdate) -> Camera:
+        """Change a camera's fields (``client_id`` is required by the API)."""
+        return await self._call(endpoints.update_camera(camera_id, changes))
+
+    # -- events --------------------------------------------------------------
+
+    async def events_page(
+        self,
+        *,
+        camera: int | None = None,
+        event_types: Iterable[int] | None = None,
+        start_at: date | datetime | None = None,
+        end_at: date | datetime | None = None,
+        page: int = 1,
+    ) -> EventPage:
+        """One page of events (1-based), newest first."""
+        filters = endpoints.event_filters(
+            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
+        )
+        return await self._call(endpoints.events_page(filters, page))
+
+    def iter_event_pages(
+        self,
+        *,
+        camera: int | None = None,
+        event_types: Iterable[int] | None = None,
+        start_at: date | datetime | None = None,
+        end_at: date | datetime | None = None,
+        start_page: int = 1,
+    ) -> AsyncIterator[EventPage]:
+        """Every page from ``start_page`` to the last, in order, fetched ahead.
+
+        Arguments are checked now, before anything is sent. At most
+        ``2 * max_concurrency`` pages are held at once, whatever the total.
+        """
+        filters = endpoints.event_filters(
+            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
+        )
+        return self._pages(filters, start_page)
+
+    def _pages(
+        self, filters: endpoints.EventFilters, start_page: int
+    ) -> AsyncGenerator[EventPage, None]:
+        endpoints.events_page(filters, start_page)  # checks start_page before the walk starts
+
+        async def fetch(number: int) -> EventPage:
+            return await self._call(endpoints.events_page(filters, number))
+
+        return iter_pages(
+            fetch,
+            start_page=start_page,
+            concurrency=self._max_concurrency,
+            buffer=2 * self._max_concurrency,
+        )
+
+    def iter_events(
+        self,
+        *,
+        camera: int | None = None,
+        event_types: Iterable[int] | None = None,
+        start_at: date | datetime | None = None,
+        end_at: date | datetime | None = None,
+    ) -> AsyncIterator[Event]:
+        """Every event of every page, newest first.
+
+        An event seen again on a later page (newer events pushed it down
+        during the walk) is skipped. For a walk that is exactly-once even
+        while events arrive and expire, and that can resume, use
+        :meth:`backfill`.
+        """
+        filters = endpoints.event_filters(
+            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
+        )
+        return _events_of(self._pages(filters, 1), memory=2 * self._max_concurrency + 2)
+
+
+async def _events_of(
+    pages: AsyncGenerator[EventPage, None], *, memory: int
+) -> AsyncGenerator[Event, None]:
+    # Remember the ids of the last `memory` pages only: a shift during the
+    # walk moves an event by at most the pages fetched ahead, so an older id
+    # cannot come back, and memory stays bounded however long the walk.
+    order: deque[int] = deque()
+    seen: set[int] = set()
+    try:
+        async for page in pages:
+            for event in page.events:
+                if event.id in seen:
+                    continue
+                seen.add(event.id)
+                order.append(event.id)
+                yield event
+            limit = memory * max(page.per_page, len(page.events), 1)
+            while len(order) > limit:
+                seen.discard(order.popleft())
+    finally:
+        await pages.aclose()
+
+
+def _base_url(value: str) -> URL:
+    if not isinstance(value, str):
+        msg = "base_url: must be a str"
+        raise TypeError(msg)
+    url = URL(value)
+    if url.scheme not in {"http", "https"} or not url.host:
+        msg = f"base_url: must be an http(s) URL, got {value!r}"
+        raise ValueError(msg)
+    if url.query_string or url.fragment:
+        msg = "base_url: must not have a query or fragment"
+        raise ValueError(msg)
+    return url
+
+
+def _client_timeout(value: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+    if isinstance(value, aiohttp.ClientTimeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        msg = f"timeout: must be seconds > 0 or an aiohttp.ClientTimeout, got {value!r}"
+        raise ValueError(msg)
+    return aiohttp.ClientTimeout(total=float(value))

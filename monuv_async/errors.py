@@ -1,0 +1,208 @@
+"""Everything ``monuv_async`` raises on purpose.
+
+::
+
+    MonuvError                      base of everything the library raises on purpose
+    ├── APIError                    the server answered with an error; .status, .message, .body
+    │   ├── BadRequestError         400
+    │   ├── AuthenticationError     401, 403
+    │   ├── NotFoundError           404
+    │   ├── ValidationError         422; .errors: Mapping[str, tuple[str, ...]]
+    │   ├── RateLimitError          429; .retry_after: float | None
+    │   ├── ServerError             5xx
+    │   └── OperationFailedError    HTTP 200 with code != 0; .code, .msg
+    ├── TransportError              no usable answer: connection failed, reset, ...
+    │   └── RequestTimeoutError     the attempt timed out
+    └── UnexpectedResponseError     an answer that cannot be read as documented
+
+No message, ``repr``, ``args`` or chained exception of these classes carries
+the partner token: request URLs are shown with the token replaced by ``***``,
+and the aiohttp exceptions behind a :class:`TransportError` are never chained
+(their text embeds the full URL); their type and redacted text are kept in
+the message instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "MonuvError",
+    "NotFoundError",
+    "OperationFailedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "error_class_for_status",
+]
+
+_EMPTY: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+class MonuvError(Exception):
+    """Base class of every error the library raises on purpose.
+
+    ``request`` is the redacted request line (``"GET /api/v1/events?token=***"``)
+    when the error is about one request, else ``None``.
+    """
+
+    def __init__(self, message: str, *, request: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+    def __str__(self) -> str:
+        return self.message if self.request is None else f"{self.request}: {self.message}"
+
+
+class APIError(MonuvError):
+    """The server answered, with an error.
+
+    ``status`` is the HTTP status, ``message`` the server's own message when it
+    gave one (else the HTTP reason), ``body`` the answer's text (redacted and
+    cut to a few KB, for diagnosis).
+    """
+
+    def __init__(
+        self, message: str, *, status: int, body: str = "", request: str | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.status = status
+        self.body = body
+
+    def __str__(self) -> str:
+        base = f"HTTP {self.status}: {self.message}"
+        return base if self.request is None else f"{self.request}: {base}"
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the server refused the request as malformed."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401 or 403: the token is wrong, expired or lacks the permission."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404: the resource (camera, client, ...) does not exist."""
+
+
+class ValidationError(APIError):
+    """HTTP 422: the server rejected fields of the request.
+
+    ``errors`` maps each field to its messages, read from the Laravel-style
+    ``{"message": ..., "errors": {"field": ["...", ...]}}`` body when present.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 422,
+        body: str = "",
+        request: str | None = None,
+        errors: Mapping[str, tuple[str, ...]] = _EMPTY,
+    ) -> None:
+        super().__init__(message, status=status, body=body, request=request)
+        self.errors = MappingProxyType(dict(errors))
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        if not self.errors:
+            return base
+        details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
+        return f"{base} ({details})"
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many requests; ``retry_after`` is the server's hint in seconds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 429,
+        body: str = "",
+        request: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, body=body, request=request)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """HTTP 5xx: the server failed."""
+
+
+class OperationFailedError(APIError):
+    """HTTP 200 whose body says the operation failed (block/unblock ``code != 0``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int,
+        msg: str,
+        status: int = 200,
+        body: str = "",
+        request: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, body=body, request=request)
+        self.code = code
+        self.msg = msg
+
+
+class TransportError(MonuvError):
+    """No usable answer: the connection failed, was reset, or the body was cut.
+
+    ``sent`` is ``False`` only when the request provably never reached the
+    server (connection refused, DNS failure, connect timeout): only then may a
+    create be retried without risking a duplicate.
+    """
+
+    def __init__(self, message: str, *, sent: bool, request: str | None = None) -> None:
+        super().__init__(message, request=request)
+        self.sent = sent
+
+
+class RequestTimeoutError(TransportError):
+    """The attempt took longer than the client's timeout."""
+
+
+class UnexpectedResponseError(MonuvError):
+    """The server answered something that cannot be read as documented.
+
+    A body that is not JSON, a missing required field, a value of the wrong
+    type. ``body`` holds the answer's text (redacted, cut to a few KB).
+    """
+
+    def __init__(
+        self, message: str, *, body: str = "", status: int | None = None, request: str | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.body = body
+        self.status = status
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status: int) -> type[APIError]:
+    """The most specific :class:`APIError` subclass for an HTTP error status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)

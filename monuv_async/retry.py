@@ -1,0 +1,76 @@
+"""When to try a request again, and how long to wait first.
+
+Creates are the delicate case: a ``POST`` that reached the server may have
+created the object even if its answer was lost, and sending it again would
+create a duplicate. So a ``POST`` is retried only when it provably never left
+(the connection could not be made) or the server said 429 (it refused the
+request without doing it). ``GET`` and ``PUT`` are idempotent here and are
+retried on any transport failure and on 429, 500, 502, 503 and 504.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from .errors import MonuvError, RateLimitError, ServerError, TransportError
+
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def _at_least(minimum: float, field: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: object, __: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"{field}: must be a number, not {type(value).__name__}"
+            raise TypeError(msg)
+        if not value >= minimum:
+            msg = f"{field}: must be >= {minimum}, got {value}"
+            raise ValueError(msg)
+
+    return check
+
+
+@attrs.frozen(slots=True)
+class RetryPolicy:
+    """How many times to try, and the exponential backoff between tries.
+
+    ``attempts`` counts the first try (1 means never retry). The n-th retry
+    waits a random time between 0 and ``min(max_backoff, backoff * 2**(n-1))``
+    ("full jitter", so that many clients failing together do not retry in
+    step). A ``Retry-After`` from the server replaces that wait, capped by
+    ``max_backoff``.
+    """
+
+    attempts: int = attrs.field(default=3, validator=_at_least(1, "attempts"))
+    backoff: float = attrs.field(default=0.5, validator=_at_least(0, "backoff"))
+    max_backoff: float = attrs.field(default=8.0, validator=_at_least(0, "max_backoff"))
+
+    def should_retry(self, error: MonuvError, *, idempotent: bool, attempt: int) -> bool:
+        """Whether to try again after ``error`` ended try number ``attempt`` (1-based)."""
+        if attempt >= self.attempts:
+            return False
+        if isinstance(error, RateLimitError):
+            return True
+        if isinstance(error, TransportError):
+            return idempotent or not error.sent
+        if isinstance(error, ServerError):
+            return idempotent and error.status in RETRYABLE_STATUSES
+        return False
+
+    def delay(
+        self,
+        attempt: int,
+        *,
+        retry_after: float | None = None,
+        rng: random.Random | None = None,
+    ) -> float:
+        """Seconds to wait before try ``attempt + 1``."""
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff)
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return (rng or random).uniform(0, ceiling)
