@@ -18,6 +18,7 @@ from ._wire import loads
 from .errors import (
     APIError,
     MonuvError,
+    OperationFailedError,
     RateLimitError,
     UnexpectedResponseError,
     ValidationError,
@@ -98,7 +99,13 @@ def read_response(
         try:
             return spec.read(data, tz)
         except MonuvError as exc:
+            # A documented failure inside a 200 (block/unblock): its text comes
+            # from the server, which may echo the request, token included.
             exc.request = request
+            exc.message = redact(exc.message)
+            exc.args = (exc.message,)
+            if isinstance(exc, OperationFailedError):
+                exc.msg = redact(exc.msg)
             if isinstance(exc, APIError):
                 exc.status = status
                 exc.body = _text(body, redact)

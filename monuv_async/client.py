@@ -44,6 +44,9 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 logger = logging.getLogger("monuv_async")
 
+# Indirection so tests can observe back-off delays without waiting them out.
+_sleep = asyncio.sleep
+
 
 @attrs.define
 class ClientStats:
@@ -184,7 +187,7 @@ class MonuvClient:
                 delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
                 logger.info("%s: %s; retrying in %.2f s", request, type(error).__name__, delay)
                 self.stats.retries += 1
-            await asyncio.sleep(delay)
+            await _sleep(delay)
 
     async def _try_once(
         self,

@@ -63,9 +63,13 @@ class _Prefetcher:
 
     async def take(self, number: int) -> EventPage:
         """The page ``number``, waiting for it if needed."""
-        task = self._tasks.pop(number)
-        self.fill()
-        return await task
+        try:
+            return await self._tasks[number]
+        finally:
+            # Only now does it leave the buffer: if the wait is cancelled,
+            # close() still finds the task and waits for it to let go.
+            self._tasks.pop(number, None)
+            self.fill()
 
     async def close(self) -> None:
         """Cancel what is still running and wait for it to let go."""
@@ -95,7 +99,6 @@ async def iter_pages(
     at the ``break`` itself rather than when the generator is collected.
     """
     first = await fetch(start_page)
-    yield first
     prefetcher = _Prefetcher(
         fetch,
         next_page=start_page + 1,
@@ -104,8 +107,11 @@ async def iter_pages(
         buffer=max(1, buffer, concurrency),
     )
     try:
-        number = start_page + 1
+        # Start fetching ahead before handing out the first page, so the
+        # caller's work on it overlaps the next requests.
         prefetcher.fill()
+        yield first
+        number = start_page + 1
         while number <= prefetcher.last_page:
             page = await prefetcher.take(number)
             if page.last_page > prefetcher.last_page:

@@ -1,0 +1,713 @@
+"""MonuvClient over real loopback HTTP: wire format, errors, retries, bounds, lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import warnings
+from contextlib import aclosing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import monuv_async.client as client_module
+from _loopback import Loopback, json_answer, serve
+from monuv_async import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    CameraUpdate,
+    DocumentType,
+    MonuvClient,
+    MonuvError,
+    NewCamera,
+    NewClient,
+    NewUser,
+    NotFoundError,
+    OperationFailedError,
+    RateLimitError,
+    RequestTimeoutError,
+    RetryPolicy,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+    UserType,
+    ValidationError,
+)
+
+TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+NO_RETRY_DELAY = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def new_client(**changes: Any) -> NewClient:
+    fields: dict[str, Any] = {
+        "name": "Client name",
+        "document_type": DocumentType.CNPJ,
+        "document_number": "11.222.333/0001-81",
+        "phone": "(11) 99999-9999",
+        "cep": "01310-100",
+        "address": "Rua Teste",
+        "address_number": "99",
+        "address_nh": "Bairro",
+        "city": "São Paulo",
+        "state": "SP",
+    }
+    fields.update(changes)
+    return NewClient(**fields)
+
+
+def answer_with(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    async def handler(_: web.Request) -> web.Response:
+        return json_answer(body, status, headers)
+
+    return handler
+
+
+def page_handler(total_pages: int, per_page: int = 3, delay: float = 0.0) -> Any:
+    async def handler(request: web.Request) -> web.Response:
+        number = int(request.query["page"])
+        if delay:
+            await asyncio.sleep(delay)
+        events = [
+            {
+                "id": (number - 1) * per_page + i,
+                "event_at": "01/01/2023 12:00:00",
+                "event_type": 4,
+                "camera_id": 1,
+            }
+            for i in range(per_page if number <= total_pages else 0)
+        ]
+        return json_answer(
+            [
+                {
+                    "total": total_pages * per_page,
+                    "per_page": per_page,
+                    "current_page": number,
+                    "last_page": total_pages,
+                    "data": events,
+                }
+            ]
+        )
+
+    return handler
+
+
+@pytest.fixture
+def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Back-off delays the client asked for, without waiting them out."""
+    asked: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        asked.append(seconds)
+
+    monkeypatch.setattr(client_module, "_sleep", fake_sleep)
+    return asked
+
+
+# -- every operation's wire format ------------------------------------------
+
+
+async def test_create_client_sends_documented_request_and_reads_fixture() -> None:
+    """create_client POSTs the JSON body with the token in the query and reads the fixture."""
+    routes = {("POST", "/api/v1/clients"): answer_with(fixture("create_client.json"), 201)}
+    user = NewUser("My Name", "my@email.com.br", "11999999999", "pw", user_type=UserType.ADMIN)
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        created = await monuv.create_client(new_client(users=[user]))
+    (seen,) = srv.seen
+    assert seen.query == {"token": TOKEN}
+    assert seen.body["document_type"] == 2
+    assert seen.body["users"] == [
+        {
+            "name": "My Name",
+            "email": "my@email.com.br",
+            "phone": "11999999999",
+            "password": "pw",
+            "password_conf": "pw",
+            "user_type": 2,
+        }
+    ]
+    assert "address_comp" not in seen.body
+    assert created.document_type is DocumentType.CNPJ
+    assert created.users[0].api_token == "TOKEN"
+    assert "TOKEN" not in repr(created)
+
+
+async def test_create_client_user_posts_under_the_client() -> None:
+    """create_client_user POSTs to /clients/{id}/users and returns the User."""
+    routes = {
+        ("POST", "/api/v1/clients/{cid}/users"): answer_with(
+            fixture("create_client_user.json"), 201
+        )
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        user = await monuv.create_client_user(7, NewUser("user name", "u@e.com", "1", "pw"))
+    assert srv.paths() == ["/api/v1/clients/7/users"]
+    assert srv.seen[0].body["password_conf"] == "pw"
+    assert user.id == 2
+    assert user.user_type_id == 6
+
+
+@pytest.mark.parametrize(
+    ("method", "arg", "path"),
+    [
+        ("block_client", "11.222.333/0001-81", "/api/client/block/{t}/11222333000181"),
+        ("unblock_client", "529.982.247-25", "/api/client/unblock/{t}/52998224725"),
+        ("block_user", 12, "/api/user/block/{t}/12"),
+        ("unblock_user", 12, "/api/user/unblock/{t}/12"),
+    ],
+)
+async def test_block_operations_put_token_and_key_in_the_path(
+    method: str, arg: Any, path: str
+) -> None:
+    """Block/unblock GET the documented path; the token is one encoded segment, no raw '/'."""
+    routes = {("GET", "/api/{kind}/{action}/{token}/{key}"): answer_with(fixture("block.json"))}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        assert await getattr(monuv, method)(arg) is None
+    (seen,) = srv.seen
+    assert seen.path == path.format(t=TOKEN)
+    assert seen.raw_path.count("/") == 5
+
+
+async def test_block_answer_with_nonzero_code_raises_operation_failed() -> None:
+    """A 200 answer whose code is not 0 raises OperationFailedError with code and msg."""
+    routes = {("GET", "/api/client/block/{t}/{d}"): answer_with({"code": 2, "msg": "unknown"})}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(OperationFailedError) as info:
+            await monuv.block_client("11222333000181")
+    assert (info.value.code, info.value.msg, info.value.status) == (2, "unknown", 200)
+
+
+async def test_camera_operations_round_trip() -> None:
+    """camera_options, create_camera (list body) and update_camera (bare body) all read."""
+    camera = fixture("camera.json")
+    routes = {
+        ("GET", "/api/v1/cameras/create"): answer_with(fixture("camera_options.json")),
+        ("POST", "/api/v1/cameras"): answer_with(camera, 201),
+        ("PUT", "/api/v1/cameras/{id}"): answer_with(camera[0]),
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        options = await monuv.camera_options()
+        created = await monuv.create_camera(
+            NewCamera(1, "My camera", latitude=-23.5, connection_type=1, resolution_id=1)
+        )
+        updated = await monuv.update_camera(created.id, CameraUpdate(1, description="New"))
+    assert options.manufacturer("hikvision").camera_models[1].name == "DVR"
+    assert options.installation_area[2] == "Área externa"
+    assert created == updated
+    assert created.rtmp_url == "rtmp://rtmp.monuv.com.br/my.stream"
+    assert srv.seen[1].body == {
+        "client_id": 1,
+        "description": "My camera",
+        "latitude": "-23.5",
+        "connection_type": 1,
+        "resolution_id": 1,
+    }
+    assert (srv.seen[2].method, srv.seen[2].path) == ("PUT", "/api/v1/cameras/1")
+    assert srv.seen[2].body == {"client_id": 1, "description": "New"}
+
+
+async def test_events_page_sends_filters() -> None:
+    """events_page sends camera, event_types as '1,4', dates as YYYY-MM-DD and the page."""
+    routes = {("GET", "/api/v1/events"): answer_with(fixture("events_page.json"))}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        page = await monuv.events_page(
+            camera=1001,
+            event_types=[1, 4],
+            start_at=date(2023, 1, 1),
+            end_at=date(2023, 1, 2),
+            page=2,
+        )
+    assert srv.seen[0].query == {
+        "token": TOKEN,
+        "camera": "1001",
+        "event_types": "1,4",
+        "start_at": "2023-01-01",
+        "end_at": "2023-01-02",
+        "page": "2",
+    }
+    assert page.events[0].event_at.isoformat() == "2023-01-01T12:00:00-03:00"
+
+
+async def test_bad_input_raises_before_any_request() -> None:
+    """Invalid arguments raise ValueError/TypeError naming the field, and nothing is sent."""
+    async with serve({}) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(ValueError, match="^document"):
+            await monuv.block_client("11.222.333/0001-80")
+        with pytest.raises(ValueError, match="^user_id"):
+            await monuv.block_user(0)
+        with pytest.raises(TypeError, match="^camera_id"):
+            await monuv.update_camera("5", CameraUpdate(1))  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="^start_at"):
+            await monuv.events_page(start_at=date(2023, 2, 1), end_at=date(2023, 1, 1))
+        with pytest.raises(ValueError, match="^page"):
+            monuv.iter_event_pages(start_page=0)
+    assert srv.seen == []
+
+
+# -- errors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (422, ValidationError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (503, ServerError),
+        (418, APIError),
+    ],
+)
+async def test_status_maps_to_error_class(status: int, error: type[APIError]) -> None:
+    """Each error status raises its contract class with status, message and body."""
+    body = {"message": "The given data was invalid.", "errors": {"cep": ["CEP inválido"]}}
+    routes = {("GET", "/api/v1/cameras/create"): answer_with(body, status)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, retry=None) as monuv:
+        with pytest.raises(error) as info:
+            await monuv.camera_options()
+    assert type(info.value) is error
+    assert info.value.status == status
+    assert info.value.message == "The given data was invalid."
+    assert "CEP inválido" in info.value.body
+    if isinstance(info.value, ValidationError):
+        assert info.value.errors == {"cep": ("CEP inválido",)}
+
+
+async def test_html_error_page_and_non_json_success() -> None:
+    """An HTML 502 is a ServerError; a 200 that is not JSON is UnexpectedResponseError."""
+    html = "<html><body>Bad gateway for /api?token=" + TOKEN + "</body></html>"
+
+    async def gateway(_: web.Request) -> web.Response:
+        return web.Response(status=502, text=html, content_type="text/html")
+
+    async def garbage(_: web.Request) -> web.Response:
+        return web.Response(status=200, text="<html>maintenance</html>", content_type="text/html")
+
+    routes = {("GET", "/api/v1/cameras/create"): gateway, ("POST", "/api/v1/cameras"): garbage}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, retry=None) as monuv:
+        with pytest.raises(ServerError) as server_error:
+            await monuv.camera_options()
+        with pytest.raises(UnexpectedResponseError, match="not JSON"):
+            await monuv.create_camera(NewCamera(1, "x"))
+    assert TOKEN not in server_error.value.body
+    assert "***" in server_error.value.body
+
+
+async def test_missing_required_field_is_unexpected_response() -> None:
+    """A success body without a required field raises UnexpectedResponseError, not KeyError."""
+    routes = {("POST", "/api/v1/cameras"): answer_with([{"description": "no id"}], 201)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(UnexpectedResponseError, match="id") as info:
+            await monuv.create_camera(NewCamera(1, "x"))
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
+
+
+async def test_unknown_fields_ignored_and_missing_optional_is_none() -> None:
+    """Extra fields are ignored; a missing optional field reads as None."""
+    routes = {("POST", "/api/v1/cameras"): answer_with({"id": 9, "brand_new_field": [1]}, 201)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        camera = await monuv.create_camera(NewCamera(1, "x"))
+    assert camera.id == 9
+    assert camera.rtmp_url is None
+
+
+# -- retries -----------------------------------------------------------------
+
+
+def flaky(failures: list[tuple[int, dict[str, str] | None]], success: Any) -> Any:
+    """A handler answering each (status, headers) of ``failures`` once, then ``success``."""
+    remaining = list(failures)
+
+    async def handler(_: web.Request) -> web.Response:
+        if remaining:
+            status, headers = remaining.pop(0)
+            return json_answer({"message": f"failure {status}"}, status, headers)
+        return json_answer(success, 201)
+
+    return handler
+
+
+async def test_get_is_retried_on_5xx_until_success(delays: list[float]) -> None:
+    """GET retries 500 and 503 and then succeeds, within the attempts budget."""
+    routes = {
+        ("GET", "/api/v1/cameras/create"): flaky(
+            [(500, None), (503, None)], fixture("camera_options.json")
+        )
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        await monuv.camera_options()
+    assert len(srv.seen) == 3
+    assert len(delays) == 2
+    assert monuv.stats.retries == 2
+
+
+async def test_get_gives_up_after_attempts(delays: list[float]) -> None:
+    """After `attempts` tries the last error is raised."""
+    routes = {("GET", "/api/v1/cameras/create"): answer_with({"message": "down"}, 502)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(ServerError):
+            await monuv.camera_options()
+    assert len(srv.seen) == 3
+    assert len(delays) == 2
+
+
+async def test_post_is_sent_once_after_a_5xx(delays: list[float]) -> None:
+    """A create that got a 500 may have happened: it is never sent again."""
+    routes = {
+        ("POST", "/api/v1/cameras"): flaky([(500, None)], fixture("camera.json")),
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(ServerError):
+            await monuv.create_camera(NewCamera(1, "x"))
+    assert len(srv.seen) == 1
+    assert delays == []
+
+
+async def test_post_is_retried_on_429_honouring_retry_after(delays: list[float]) -> None:
+    """A 429 means the create was refused: it is retried after Retry-After seconds."""
+    routes = {
+        ("POST", "/api/v1/cameras"): flaky([(429, {"Retry-After": "3"})], fixture("camera.json")),
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        camera = await monuv.create_camera(NewCamera(1, "x"))
+    assert camera.id == 1
+    assert len(srv.seen) == 2
+    assert delays == [3.0]
+
+
+async def test_retry_after_is_capped_by_max_backoff(delays: list[float]) -> None:
+    """A Retry-After beyond max_backoff waits max_backoff."""
+    routes = {
+        ("PUT", "/api/v1/cameras/{id}"): flaky(
+            [(429, {"Retry-After": "600"})], fixture("camera.json")
+        ),
+    }
+    policy = RetryPolicy(max_backoff=2.0)
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, retry=policy) as monuv:
+        await monuv.update_camera(1, CameraUpdate(1))
+    assert delays == [2.0]
+
+
+async def test_post_after_connection_reset_is_not_retried(delays: list[float]) -> None:
+    """A POST whose connection dropped after sending is not retried (it may have landed)."""
+
+    async def reset(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        request.transport.close()
+        await asyncio.sleep(0.05)
+        return json_answer({})
+
+    routes = {("POST", "/api/v1/cameras"): reset, ("PUT", "/api/v1/cameras/{id}"): reset}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(TransportError) as info:
+            await monuv.create_camera(NewCamera(1, "x"))
+        assert info.value.sent is True
+        assert len(srv.seen) == 1
+        with pytest.raises(TransportError):
+            await monuv.update_camera(1, CameraUpdate(1))
+    # The PUT was retried (aiohttp may add one quiet retry per try on a reused
+    # keep-alive connection, RFC 9112 9.3.1, so only a lower bound is exact).
+    assert len(srv.seen) >= 1 + 3
+
+
+async def test_post_is_retried_when_connection_refused(
+    delays: list[float], unused_tcp_port: int
+) -> None:
+    """Connection refused proves the POST never left, so it is retried (and fails cleanly)."""
+    monuv = MonuvClient(TOKEN, base_url=f"http://127.0.0.1:{unused_tcp_port}")
+    async with monuv:
+        with pytest.raises(TransportError) as info:
+            await monuv.create_camera(NewCamera(1, "x"))
+    assert info.value.sent is False
+    assert monuv.stats.requests == 3
+    assert len(delays) == 2
+
+
+async def test_timeout_raises_request_timeout_and_get_retries() -> None:
+    """A stalled answer raises RequestTimeoutError after every GET try timed out."""
+
+    async def stall(_: web.Request) -> web.Response:
+        await asyncio.sleep(1)
+        return json_answer({})
+
+    routes = {("GET", "/api/v1/cameras/create"): stall}
+    policy = RetryPolicy(attempts=2, backoff=0.0)
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, timeout=0.2, retry=policy) as monuv,
+    ):
+        with pytest.raises(RequestTimeoutError):
+            await monuv.camera_options()
+    assert len(srv.seen) == 2
+
+
+# -- bounds ------------------------------------------------------------------
+
+
+async def test_semaphore_bounds_requests_in_flight() -> None:
+    """However many calls are made at once, the server never sees more than max_concurrency."""
+
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(0.03)
+        return json_answer(fixture("block.json"))
+
+    routes = {("GET", "/api/user/block/{t}/{id}"): slow}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, max_concurrency=4) as m:
+        await asyncio.gather(*(m.block_user(i) for i in range(1, 25)))
+    assert len(srv.seen) == 24
+    assert srv.max_in_flight == 4
+    assert m.stats.max_in_flight == 4
+
+
+async def test_rate_limit_spaces_request_starts() -> None:
+    """With rate_limit=20, no one-second window sees more than 20 request starts."""
+    arrivals: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def stamp(_: web.Request) -> web.Response:
+        arrivals.append(loop.time())
+        return json_answer(fixture("block.json"))
+
+    routes = {("GET", "/api/user/block/{t}/{id}"): stamp}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, rate_limit=20) as m:
+        await asyncio.gather(*(m.block_user(i) for i in range(1, 26)))
+    assert len(arrivals) == 25
+    arrivals.sort()
+    # Arrival jitter can only bunch requests that were spaced at the source by
+    # a few ms; allow one extra start for that.
+    for i, start in enumerate(arrivals):
+        in_window = [t for t in arrivals[i:] if t < start + 1.0]
+        assert len(in_window) <= 21
+
+
+# -- page walkers ------------------------------------------------------------
+
+
+async def test_iter_event_pages_yields_every_page_once_in_order() -> None:
+    """Pages come back in order and each page is requested exactly once."""
+    routes = {("GET", "/api/v1/events"): page_handler(total_pages=25)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, max_concurrency=4) as m:
+        numbers = [page.current_page async for page in m.iter_event_pages()]
+        events = [event.id async for event in m.iter_events()]
+    assert numbers == list(range(1, 26))
+    requested = [int(s.query["page"]) for s in srv.seen]
+    assert sorted(requested) == sorted([*range(1, 26), *range(1, 26)])
+    assert events == list(range(75))
+
+
+async def test_walker_holds_a_bounded_number_of_pages_for_a_slow_consumer() -> None:
+    """A consumer that stops reading leaves at most 1 + 2*max_concurrency pages requested."""
+    routes = {("GET", "/api/v1/events"): page_handler(total_pages=200)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, max_concurrency=3) as m:
+        async with aclosing(m.iter_event_pages()) as pages:
+            async for _ in pages:
+                await asyncio.sleep(0.2)  # let the prefetch run as far as it may
+                break
+            requested_while_parked = len(srv.seen)
+    assert requested_while_parked == 1 + 2 * 3
+
+
+def library_tasks() -> list[asyncio.Task[Any]]:
+    """Unfinished tasks running monuv_async code (the test server's are not ours)."""
+    found = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        if not task.done() and code is not None and "monuv_async" in code.co_filename:
+            found.append(task)
+    return found
+
+
+async def settled(turns: int = 200) -> bool:
+    """Whether the library's tasks are all finished within ``turns`` short sleeps."""
+    for _ in range(turns):
+        if not library_tasks():
+            return True
+        await asyncio.sleep(0.005)
+    return False
+
+
+async def test_early_stop_cancels_prefetch_and_frees_connections() -> None:
+    """break out of a walk: pending page requests are cancelled, no task or connection remains."""
+    routes = {("GET", "/api/v1/events"): page_handler(total_pages=100, delay=0.5)}
+    async with aiohttp.ClientSession() as session, serve(routes) as srv:
+        monuv = MonuvClient(TOKEN, base_url=srv.url, session=session, max_concurrency=4)
+        async with aclosing(monuv.iter_event_pages()) as pages:
+            async for _page in pages:
+                break
+        assert library_tasks() == []
+        connector = session.connector
+        assert connector is not None
+        assert len(connector._acquired) == 0  # type: ignore[attr-defined]
+        # The semaphore is whole again: max_concurrency calls can run at once.
+        assert monuv._semaphore._value == 4  # type: ignore[attr-defined]
+        await monuv.aclose()
+
+
+async def test_cancelling_the_consumer_cancels_the_walk() -> None:
+    """Cancelling the task iterating a walk leaves no library task running."""
+    routes = {("GET", "/api/v1/events"): page_handler(total_pages=100, delay=0.2)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+
+        async def consume() -> None:
+            async for _ in monuv.iter_events():
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The walk was suspended at a `yield` when its consumer died, so Python
+        # closes it through the loop's async-generator finalizer a few loop
+        # turns later: wait for that, boundedly.
+        assert await settled()
+
+
+async def test_walker_error_surfaces_in_order() -> None:
+    """A page that fails raises its error when the walk reaches it, after earlier pages."""
+    inner = page_handler(total_pages=10)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.query["page"] == "4":
+            return json_answer({"message": "nope"}, 404)
+        return await inner(request)
+
+    routes = {("GET", "/api/v1/events"): handler}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        got: list[int] = []
+        with pytest.raises(NotFoundError):
+            async for page in monuv.iter_event_pages():
+                got.append(page.current_page)
+    assert got == [1, 2, 3]
+
+
+# -- lifecycle ---------------------------------------------------------------
+
+
+async def test_caller_session_is_used_and_never_closed() -> None:
+    """A caller's session carries the requests and stays open after aclose()."""
+    routes = {("GET", "/api/user/block/{t}/{id}"): answer_with(fixture("block.json"))}
+    async with serve(routes) as srv, aiohttp.ClientSession() as session:
+        async with MonuvClient(TOKEN, base_url=srv.url, session=session) as monuv:
+            await monuv.block_user(1)
+        await monuv.aclose()
+        assert not session.closed
+        async with session.get(srv.url + "/api/user/block/x/1") as response:
+            assert response.status == 200
+
+
+async def test_owned_session_closed_idempotently_without_warnings() -> None:
+    """aclose() closes the client's own session, twice is fine, and nothing warns."""
+    routes = {("GET", "/api/user/block/{t}/{id}"): answer_with(fixture("block.json"))}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with serve(routes) as srv:
+            monuv = MonuvClient(TOKEN, base_url=srv.url)
+            await monuv.block_user(1)
+            session = monuv._session
+            await monuv.aclose()
+            await monuv.aclose()
+            assert session is not None
+            assert session.closed
+            with pytest.raises(RuntimeError, match="closed"):
+                await monuv.block_user(1)
+        del monuv, session
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+
+
+def test_constructor_rejects_bad_settings() -> None:
+    """Bad settings raise ValueError/TypeError naming the setting, without a loop or session."""
+    with pytest.raises(ValueError, match="^token"):
+        MonuvClient("")
+    with pytest.raises(ValueError, match="^max_concurrency"):
+        MonuvClient("t", max_concurrency=0)
+    with pytest.raises(ValueError, match="^timeout"):
+        MonuvClient("t", timeout=0)
+    with pytest.raises(ValueError, match="^rate_limit"):
+        MonuvClient("t", rate_limit=0)
+    with pytest.raises(ValueError, match="^base_url"):
+        MonuvClient("t", base_url="ftp://x")
+
+
+# -- the token never leaks ---------------------------------------------------
+
+
+def texts_of(error: BaseException) -> list[str]:
+    """Every text an exception carries, down its cause/context chain."""
+    found: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found += [str(current), repr(current), *map(str, current.args)]
+        found += [str(v) for v in vars(current).values()]
+        current = current.__cause__ or current.__context__
+    return found
+
+
+async def test_token_appears_in_no_log_record_or_exception(
+    caplog: pytest.LogCaptureFixture, unused_tcp_port: int
+) -> None:
+    """Success and every failure kind, logged at DEBUG: the token shows up nowhere."""
+    echo_html = f"<html>GET /api/v1/cameras/create?token={TOKEN} failed</html>"
+
+    async def echo(_: web.Request) -> web.Response:
+        return web.Response(status=500, text=echo_html, content_type="text/html")
+
+    async def stall(_: web.Request) -> web.Response:
+        await asyncio.sleep(1)
+        return json_answer({})
+
+    routes = {
+        ("GET", "/api/v1/cameras/create"): echo,
+        ("GET", "/api/user/block/{t}/{id}"): answer_with(fixture("block.json")),
+        ("GET", "/api/user/unblock/{t}/{id}"): answer_with({"code": 5, "msg": TOKEN}),
+        ("POST", "/api/v1/cameras"): answer_with("not an object"),
+        ("PUT", "/api/v1/cameras/{id}"): stall,
+        ("POST", "/api/v1/clients"): answer_with(fixture("create_client.json"), 201),
+    }
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+    async with serve(routes) as srv:
+        async with MonuvClient(TOKEN, base_url=srv.url, timeout=0.2, retry=NO_RETRY_DELAY) as m:
+            await m.block_user(1)
+            created = await m.create_client(new_client())
+            calls = [
+                m.camera_options(),
+                m.unblock_user(1),
+                m.create_camera(NewCamera(1, "x")),
+                m.update_camera(1, CameraUpdate(1)),
+            ]
+            for call in calls:
+                try:
+                    await call
+                except MonuvError as exc:
+                    errors.append(exc)
+        async with MonuvClient(TOKEN, base_url=f"http://127.0.0.1:{unused_tcp_port}") as m:
+            try:
+                await m.camera_options()
+            except MonuvError as exc:
+                errors.append(exc)
+    assert len(errors) == 5
+    texts = [record.getMessage() for record in caplog.records]
+    texts += [text for error in errors for text in texts_of(error)]
+    texts += [repr(m), repr(created)]
+    leaked = [t for t in texts if TOKEN in t or "s3cret" in t or "TOKEN" in t]
+    assert leaked == []
+    assert any("token=***" in record.getMessage() for record in caplog.records)
