@@ -97,7 +97,13 @@ def parse_event_at(value: object, tz: tzinfo) -> datetime:
     Slicing is about ten times cheaper than ``strptime``, and this runs once
     per event of a backfill.
     """
-    if isinstance(value, str) and len(value) == 19 and value[2] == value[5] == "/":
+    if (
+        isinstance(value, str)
+        and len(value) == 19
+        and value[2] == value[5] == "/"
+        and value[10] == " "
+        and value[13] == value[16] == ":"
+    ):
         try:
             return datetime(
                 _digits(value, 6, 10),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -240,8 +241,13 @@ class _CameraFields:
         # Real integrations send coordinates as strings; Monuv stores them as text.
         for key in ("latitude", "longitude"):
             if key in body:
-                body[key] = str(body[key])
+                body[key] = _coordinate_text(body[key])
         return body
+
+
+def _coordinate_text(value: float | str) -> str:
+    # str(1e-05) is "1e-05": a coordinate goes as plain decimals, repr's digits kept.
+    return format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
 
 
 @attrs.frozen(slots=True)

@@ -72,5 +72,7 @@ class RetryPolicy:
         """Seconds to wait before try ``attempt + 1``."""
         if retry_after is not None:
             return min(retry_after, self.max_backoff)
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        # A float power, its exponent bounded: `2 ** n` as an int overflows the
+        # float conversion past n ~ 1024 (a long `attempts`); this saturates.
+        ceiling = min(self.max_backoff, self.backoff * 2.0 ** min(attempt - 1, 1000))
         return (rng or random).uniform(0, ceiling)

@@ -14,10 +14,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from _loopback import json_answer, serve
 from aiohttp import web
 
 import monuv_async.client as client_module
-from _loopback import Loopback, json_answer, serve
 from monuv_async import (
     APIError,
     AuthenticationError,
@@ -242,15 +242,15 @@ async def test_events_page_sends_filters() -> None:
 async def test_bad_input_raises_before_any_request() -> None:
     """Invalid arguments raise ValueError/TypeError naming the field, and nothing is sent."""
     async with serve({}) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
-        with pytest.raises(ValueError, match="^document"):
+        with pytest.raises(ValueError, match=r"^document"):
             await monuv.block_client("11.222.333/0001-80")
-        with pytest.raises(ValueError, match="^user_id"):
+        with pytest.raises(ValueError, match=r"^user_id"):
             await monuv.block_user(0)
-        with pytest.raises(TypeError, match="^camera_id"):
+        with pytest.raises(TypeError, match=r"^camera_id"):
             await monuv.update_camera("5", CameraUpdate(1))  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="^start_at"):
+        with pytest.raises(ValueError, match=r"^start_at"):
             await monuv.events_page(start_at=date(2023, 2, 1), end_at=date(2023, 1, 1))
-        with pytest.raises(ValueError, match="^page"):
+        with pytest.raises(ValueError, match=r"^page"):
             monuv.iter_event_pages(start_page=0)
     assert srv.seen == []
 
@@ -513,12 +513,15 @@ async def test_iter_event_pages_yields_every_page_once_in_order() -> None:
 async def test_walker_holds_a_bounded_number_of_pages_for_a_slow_consumer() -> None:
     """A consumer that stops reading leaves at most 1 + 2*max_concurrency pages requested."""
     routes = {("GET", "/api/v1/events"): page_handler(total_pages=200)}
-    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, max_concurrency=3) as m:
-        async with aclosing(m.iter_event_pages()) as pages:
-            async for _ in pages:
-                await asyncio.sleep(0.2)  # let the prefetch run as far as it may
-                break
-            requested_while_parked = len(srv.seen)
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_concurrency=3) as m,
+        aclosing(m.iter_event_pages()) as pages,
+    ):
+        async for _ in pages:
+            await asyncio.sleep(0.2)  # let the prefetch run as far as it may
+            break
+        requested_while_parked = len(srv.seen)
     assert requested_while_parked == 1 + 2 * 3
 
 
@@ -590,9 +593,13 @@ async def test_walker_error_surfaces_in_order() -> None:
     routes = {("GET", "/api/v1/events"): handler}
     async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
         got: list[int] = []
-        with pytest.raises(NotFoundError):
+
+        async def walk() -> None:
             async for page in monuv.iter_event_pages():
                 got.append(page.current_page)
+
+        with pytest.raises(NotFoundError):
+            await walk()
     assert got == [1, 2, 3]
 
 
@@ -633,15 +640,15 @@ async def test_owned_session_closed_idempotently_without_warnings() -> None:
 
 def test_constructor_rejects_bad_settings() -> None:
     """Bad settings raise ValueError/TypeError naming the setting, without a loop or session."""
-    with pytest.raises(ValueError, match="^token"):
+    with pytest.raises(ValueError, match=r"^token"):
         MonuvClient("")
-    with pytest.raises(ValueError, match="^max_concurrency"):
+    with pytest.raises(ValueError, match=r"^max_concurrency"):
         MonuvClient("t", max_concurrency=0)
-    with pytest.raises(ValueError, match="^timeout"):
+    with pytest.raises(ValueError, match=r"^timeout"):
         MonuvClient("t", timeout=0)
-    with pytest.raises(ValueError, match="^rate_limit"):
+    with pytest.raises(ValueError, match=r"^rate_limit"):
         MonuvClient("t", rate_limit=0)
-    with pytest.raises(ValueError, match="^base_url"):
+    with pytest.raises(ValueError, match=r"^base_url"):
         MonuvClient("t", base_url="ftp://x")
 
 

@@ -103,7 +103,7 @@ def connector_error() -> aiohttp.ClientConnectorError:
             RequestTimeoutError,
             True,
         ),
-        (asyncio.TimeoutError(), RequestTimeoutError, True),
+        (TimeoutError(), RequestTimeoutError, True),
         (aiohttp.InvalidURL(str(URL_WITH_TOKEN)), TransportError, True),
     ],
 )
