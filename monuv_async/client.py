@@ -29,6 +29,8 @@ from ._ratelimit import RateLimiter
 from ._redact import Redactor
 from ._response import read_response
 from ._transport import send_once
+from .backfill import Backfill, Split, split_window
+from .checkpoint import Checkpoint, Window
 from .errors import MonuvError, RateLimitError
 from .models import Camera, CameraOptions, Client, Event, EventPage, User
 from .pagination import iter_pages
@@ -350,6 +352,67 @@ class MonuvClient:
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
         return _events_of(self._pages(filters, 1), memory=2 * self._max_concurrency + 2)
+
+    def backfill(
+        self,
+        *,
+        start_at: date | datetime,
+        end_at: date | datetime,
+        camera: int | None = None,
+        event_types: Iterable[int] | None = None,
+        split: Split = "day",
+        ordered: bool = True,
+        resume_from: Checkpoint | None = None,
+    ) -> Backfill:
+        """Every event of ``start_at..end_at``, exactly once, resumable.
+
+        The window is cut into sub-windows (``split``: ``"day"``, ``"week"``,
+        ``"none"`` or a number of days) walked concurrently. ``ordered=True``
+        yields newest first, as Monuv lists them (events recovered by a re-read
+        after drift come when found); ``ordered=False`` yields as pages arrive.
+        Save ``.checkpoint`` as you go and pass it back as ``resume_from`` to
+        continue after a crash. See :mod:`monuv_async.backfill` for the
+        exactly-once guarantee and its limits.
+        """
+        if start_at is None or end_at is None:
+            msg = "start_at: a backfill needs both start_at and end_at"
+            raise ValueError(msg)
+        filters = endpoints.event_filters(
+            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
+        )
+        assert filters.start_at is not None
+        assert filters.end_at is not None
+        windows = split_window(filters.start_at, filters.end_at, split)
+        identity: dict[str, object] = {
+            "camera": filters.camera,
+            "event_types": list(filters.event_types) if filters.event_types else None,
+            "start_at": filters.start_at.isoformat(),
+            "end_at": filters.end_at.isoformat(),
+            "split": split,
+        }
+        if resume_from is not None:
+            if not isinstance(resume_from, Checkpoint):
+                msg = "resume_from: must be a Checkpoint"
+                raise TypeError(msg)
+            if dict(resume_from.filters) != identity:
+                msg = (
+                    f"resume_from: the checkpoint is for another backfill "
+                    f"({dict(resume_from.filters)} != {identity})"
+                )
+                raise ValueError(msg)
+
+        async def fetch(window: Window, number: int) -> EventPage:
+            scoped = attrs.evolve(filters, start_at=window.start, end_at=window.end)
+            return await self._call(endpoints.events_page(scoped, number))
+
+        return Backfill(
+            fetch,
+            windows,
+            filters=identity,
+            ordered=ordered,
+            concurrency=self._max_concurrency,
+            resume_from=resume_from,
+        )
 
 
 async def _events_of(

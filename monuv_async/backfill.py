@@ -1,0 +1,285 @@
+"""Backfilling events: split, concurrent, exactly-once under drift, resumable.
+
+Monuv pages events by number over a live data set, newest first. A plain
+walk over it is fragile: when events arrive at the top, the next page repeats
+the tail of the previous one; when events disappear above the walk's
+position, the next page skips some. With pages fetched concurrently, a later
+page may even be read before an earlier one, so either can happen at any
+boundary.
+
+:class:`Backfill` makes the walk exact:
+
+* The window is split into sub-windows (a day by default) that are walked
+  concurrently under the client's one semaphore, each with its pages fetched
+  ahead (:func:`monuv_async.pagination.iter_pages`).
+* Every event is de-duplicated by id within its sub-window. The ids kept are
+  those of the sub-windows in progress only (a few at a time), so memory is
+  bounded by the size of a sub-window, about 70 bytes per event, not by the
+  size of the backfill.
+* Each pass over a sub-window notes the ``total`` every page reported. A pass
+  is *stable* when every page reported the same total and the pages held
+  exactly that many events: nothing moved while it ran, so it saw every event
+  present throughout. An unstable pass (drift) is followed by another pass,
+  which yields only what was not yet seen, until a stable one (at most
+  ``MAX_PASSES``). So every event that exists in its sub-window for the whole
+  backfill is yielded exactly once.
+* :attr:`Backfill.checkpoint` always matches what has been yielded and can
+  be saved and handed back as ``resume_from``.
+
+Limits: an event that arrives or disappears *during* the backfill may or may
+not be yielded (it did not exist for the whole walk). A deletion and an
+insertion in the same sub-window, between the same two page reads, leave the
+total unchanged and cannot be told from no change; Monuv only adds events at
+the newest end and expires them at the oldest, which never happen in the same
+day-sized sub-window unless history is a single day. If a sub-window never
+settles within ``MAX_PASSES``, a warning is logged and the backfill goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from datetime import date, timedelta
+from types import TracebackType
+from typing import Literal, Self
+
+import attrs
+
+from .checkpoint import Checkpoint, Window
+from .models import Event, EventPage
+from .pagination import iter_pages
+
+__all__ = ["MAX_PASSES", "Backfill", "Split", "split_window"]
+
+logger = logging.getLogger("monuv_async")
+
+MAX_PASSES = 5
+"""Passes over one sub-window before giving up on it settling."""
+
+Split = Literal["day", "week", "none"] | int
+"""How to cut a backfill's window: per day, per 7 days, not at all, or N days."""
+
+FetchPage = Callable[[Window, int], Awaitable[EventPage]]
+
+
+def split_window(start: date, end: date, split: Split) -> list[Window]:
+    """The sub-windows of ``start..end`` (inclusive), newest first."""
+    if split == "none":
+        return [Window(start, end)]
+    days = {"day": 1, "week": 7}.get(split) if isinstance(split, str) else split
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        msg = f"split: must be 'day', 'week', 'none' or a number of days >= 1, got {split!r}"
+        raise ValueError(msg)
+    windows = []
+    cursor = end
+    while cursor >= start:
+        first = max(start, cursor - timedelta(days=days - 1))
+        windows.append(Window(first, cursor))
+        cursor = first - timedelta(days=1)
+    return windows
+
+
+@attrs.define
+class _WindowState:
+    """Ids of one sub-window: produced (``seen``) and not yet yielded (``pending``)."""
+
+    seen: set[int]
+    pending: set[int] = attrs.Factory(set)
+
+
+_DONE = object()
+_Queue = asyncio.Queue[tuple[Window, object]]
+
+
+class Backfill:
+    """An async iterator of :class:`Event` over a window, with a checkpoint.
+
+    Built by :meth:`MonuvClient.backfill`; iterate it with ``async for``.
+    Use it as an async context manager (or call :meth:`aclose`) to stop its
+    requests at once when leaving early.
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage,
+        windows: list[Window],
+        *,
+        filters: dict[str, object],
+        ordered: bool,
+        concurrency: int,
+        windows_ahead: int = 3,
+        resume_from: Checkpoint | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self._filters = filters
+        self._ordered = ordered
+        self._concurrency = concurrency
+        self._windows_ahead = max(1, windows_ahead)
+        self._done: set[str] = set()
+        self._states: dict[str, _WindowState] = {}
+        self._yielded = 0
+        if resume_from is not None:
+            self._done = set(resume_from.done)
+            self._yielded = resume_from.yielded
+            for key, ids in resume_from.active.items():
+                self._states[key] = _WindowState(seen=set(ids))
+        self._windows = [w for w in windows if w.key not in self._done]
+        self._events = self._run()
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """The state after the events yielded so far (not those still buffered)."""
+        return Checkpoint(
+            filters=dict(self._filters),
+            done=frozenset(self._done),
+            active={
+                key: frozenset(state.seen - state.pending) for key, state in self._states.items()
+            },
+            yielded=self._yielded,
+        )
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Event:
+        return await self._events.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop: cancel the requests in flight and wait for them to let go."""
+        await self._events.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- producing ---------------------------------------------------------------
+
+    async def _passes(self, window: Window) -> AsyncIterator[list[Event]]:
+        """Batches of not-yet-seen events of ``window``, pass after pass until stable."""
+        state = self._states.setdefault(window.key, _WindowState(seen=set()))
+        for number in range(1, MAX_PASSES + 1):
+            totals: set[int] = set()
+            count = 0
+
+            async def fetch(page: int) -> EventPage:
+                return await self._fetch(window, page)
+
+            pages = iter_pages(
+                fetch, start_page=1, concurrency=self._concurrency, buffer=2 * self._concurrency
+            )
+            try:
+                async for page in pages:
+                    totals.add(page.total)
+                    count += len(page.events)
+                    fresh = [e for e in page.events if e.id not in state.seen]
+                    if fresh:
+                        for event in fresh:
+                            state.seen.add(event.id)
+                            state.pending.add(event.id)
+                        yield fresh
+            finally:
+                await pages.aclose()
+            if len(totals) == 1 and count == next(iter(totals)):
+                return
+            logger.info(
+                "events of %s moved during pass %d (totals %s, %d read); reading it again",
+                window.key,
+                number,
+                sorted(totals),
+                count,
+            )
+        logger.warning(
+            "events of %s kept moving for %d passes; some may be missing", window.key, MAX_PASSES
+        )
+
+    async def _produce(self, window: Window, put: Callable[[object], Awaitable[None]]) -> None:
+        try:
+            async for batch in self._passes(window):
+                await put(batch)
+        except Exception as exc:
+            await put(exc)
+        else:
+            await put(_DONE)
+
+    # -- consuming ---------------------------------------------------------------
+
+    def _emit(self, window: Window, item: object) -> Iterable[Event]:
+        if isinstance(item, BaseException):
+            # A producer's failure, raised in the caller's task where it belongs.
+            raise item
+        batch: list[Event] = item  # type: ignore[assignment]
+        state = self._states[window.key]
+        for event in batch:
+            # Recorded before the caller gets the event: a checkpoint saved
+            # after processing it must include it.
+            state.pending.discard(event.id)
+            self._yielded += 1
+            yield event
+
+    def _finish(self, window: Window) -> None:
+        self._done.add(window.key)
+        del self._states[window.key]
+
+    async def _run(self) -> AsyncGenerator[Event, None]:
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            if self._ordered:
+                async for event in self._run_ordered(tasks):
+                    yield event
+            else:
+                async for event in self._run_unordered(tasks):
+                    yield event
+        finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, window: Window, queue: _Queue, tasks: set[asyncio.Task[None]]) -> None:
+        async def put(item: object) -> None:
+            await queue.put((window, item))
+
+        task = asyncio.ensure_future(self._produce(window, put))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def _run_ordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
+        # One queue per sub-window, so they are handed out newest window first
+        # while the next ones are already being fetched.
+        queues: list[_Queue] = []
+        for index, window in enumerate(self._windows):
+            while len(queues) < min(index + self._windows_ahead, len(self._windows)):
+                queue: _Queue = asyncio.Queue(maxsize=self._concurrency)
+                self._start(self._windows[len(queues)], queue, tasks)
+                queues.append(queue)
+            while True:
+                _, item = await queues[index].get()
+                if item is _DONE:
+                    break
+                for event in self._emit(window, item):
+                    yield event
+            self._finish(window)
+
+    async def _run_unordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
+        queue: _Queue = asyncio.Queue(maxsize=self._concurrency * self._windows_ahead)
+        waiting = list(reversed(self._windows))
+        running = 0
+        while waiting or running:
+            while waiting and running < self._windows_ahead:
+                self._start(waiting.pop(), queue, tasks)
+                running += 1
+            window, item = await queue.get()
+            if item is _DONE:
+                running -= 1
+                self._finish(window)
+                continue
+            for event in self._emit(window, item):
+                yield event

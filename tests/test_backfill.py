@@ -1,0 +1,267 @@
+"""backfill(): split windows, exactly-once under drift, checkpoints and resume, early stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from monuv_async import MonuvClient, RetryPolicy, ServerError
+from monuv_async.backfill import split_window
+from monuv_async.checkpoint import Checkpoint, Window
+from monuv_async.testing import Fault, MonuvSimulator
+
+NOW = datetime(2026, 11, 20, 15, 30)
+START, END = date(2026, 11, 13), date(2026, 11, 20)
+FAST_RETRY = RetryPolicy(attempts=2, backoff=0.0, max_backoff=0.0)
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[MonuvSimulator]:
+    async with MonuvSimulator(
+        seed=7, cameras=3, events_per_camera_per_day=40, days=7, now=NOW, per_page=30
+    ) as simulator:
+        yield simulator
+
+
+def ids_in_window(sim: MonuvSimulator) -> set[int]:
+    return {e.id for e in sim.events}
+
+
+async def collect(events: AsyncIterator[Any]) -> list[int]:
+    return [event.id async for event in events]
+
+
+def test_split_window_cuts_newest_first() -> None:
+    """Days, weeks, N days and none cover the window exactly, newest first."""
+    days = split_window(date(2026, 1, 1), date(2026, 1, 3), "day")
+    assert [w.key for w in days] == [
+        "2026-01-03/2026-01-03",
+        "2026-01-02/2026-01-02",
+        "2026-01-01/2026-01-01",
+    ]
+    weeks = split_window(date(2026, 1, 1), date(2026, 1, 10), "week")
+    assert weeks == [
+        Window(date(2026, 1, 4), date(2026, 1, 10)),
+        Window(date(2026, 1, 1), date(2026, 1, 3)),
+    ]
+    assert split_window(date(2026, 1, 1), date(2026, 1, 10), 4)[-1].start == date(2026, 1, 1)
+    assert split_window(date(2026, 1, 1), date(2026, 1, 10), "none") == [
+        Window(date(2026, 1, 1), date(2026, 1, 10))
+    ]
+    with pytest.raises(ValueError, match=r"^split"):
+        split_window(date(2026, 1, 1), date(2026, 1, 10), 0)
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_backfill_yields_every_event_once(sim: MonuvSimulator, ordered: bool) -> None:
+    """Without drift, a day-split backfill yields exactly the window's events, each once."""
+    expected = ids_in_window(sim)
+    async with MonuvClient(sim.token, base_url=sim.url, max_concurrency=6) as monuv:
+        got = await collect(monuv.backfill(start_at=START, end_at=END, ordered=ordered))
+    assert len(got) == len(expected)
+    assert set(got) == expected
+    assert sim.stats.max_in_flight <= 6
+
+
+async def test_ordered_backfill_is_newest_first(sim: MonuvSimulator) -> None:
+    """ordered=True hands events out newest first across all sub-windows."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        times = [e.event_at async for e in monuv.backfill(start_at=START, end_at=END)]
+    assert times == sorted(times, reverse=True)
+
+
+async def test_backfill_filters_by_camera_and_type(sim: MonuvSimulator) -> None:
+    """Filters reach every sub-window's requests."""
+    expected = {e.id for e in sim.events if e.camera_id == 1002 and e.event_type in (1, 4)}
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        got = await collect(
+            monuv.backfill(start_at=START, end_at=END, camera=1002, event_types=[1, 4])
+        )
+    assert sorted(got) == sorted(expected)
+
+
+def drift(sim: MonuvSimulator, every: int, step: Any) -> Counter[str]:
+    """Call ``step(sim)`` before every ``every``-th events request."""
+    seen: Counter[str] = Counter()
+
+    def hook(simulator: MonuvSimulator, page: int) -> None:
+        seen["requests"] += 1
+        if seen["requests"] % every == 0:
+            step(simulator)
+            seen["drifts"] += 1
+
+    sim.on_events_request = hook
+    return seen
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_exactly_once_while_events_arrive_and_expire(
+    sim: MonuvSimulator, ordered: bool
+) -> None:
+    """New events at the top and expiry at the bottom mid-walk: no loss, no repeat."""
+    before = ids_in_window(sim)
+
+    def step(simulator: MonuvSimulator) -> None:
+        simulator.append_events(7)
+        simulator.expire_events(3)
+
+    counts = drift(sim, every=3, step=step)
+    async with MonuvClient(sim.token, base_url=sim.url, max_concurrency=4) as monuv:
+        got = await collect(monuv.backfill(start_at=START, end_at=END, ordered=ordered))
+    survivors = before & ids_in_window(sim)  # existed for the whole walk
+    assert counts["drifts"] > 5
+    assert len(got) == len(set(got)), "an event was yielded twice"
+    assert survivors <= set(got), f"missed {len(survivors - set(got))} events"
+    assert set(got) <= before | ids_in_window(sim)
+
+
+async def test_exactly_once_when_events_vanish_above_the_walk(sim: MonuvSimulator) -> None:
+    """Deleting already-walked events shifts later pages up; the re-read recovers the gap."""
+    before = ids_in_window(sim)
+    deleted: set[int] = set()
+
+    def step(simulator: MonuvSimulator) -> None:
+        # The newest remaining events of the newest day: above any walk position.
+        newest = [e.id for e in simulator.events[:4]]
+        deleted.update(newest)
+        simulator.delete_events(newest)
+
+    drift(sim, every=2, step=step)
+    async with MonuvClient(sim.token, base_url=sim.url, max_concurrency=3) as monuv:
+        got = await collect(monuv.backfill(start_at=START, end_at=END, split="none"))
+    assert len(got) == len(set(got))
+    assert before - deleted <= set(got)
+
+
+async def test_late_events_inside_a_past_day_are_handled(sim: MonuvSimulator) -> None:
+    """Events inserted into a past day mid-walk (late uploads) cost no existing event."""
+    before = ids_in_window(sim)
+    late = datetime(2026, 11, 16, 12, 0)
+    drift(sim, every=2, step=lambda s: s.append_events(2, at=late))
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        got = await collect(monuv.backfill(start_at=START, end_at=END, ordered=False))
+    assert len(got) == len(set(got))
+    assert before <= set(got)
+
+
+async def test_resume_after_break_neither_loses_nor_repeats(sim: MonuvSimulator) -> None:
+    """Stop mid-walk, save the checkpoint as JSON, resume: the union is the window, no overlap."""
+    expected = ids_in_window(sim)
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        first: list[int] = []
+        async with monuv.backfill(start_at=START, end_at=END) as walk:
+            async for event in walk:
+                first.append(event.id)
+                if len(first) == 500:
+                    saved = walk.checkpoint.to_json()
+                    break
+        checkpoint = Checkpoint.from_json(saved)
+        assert checkpoint.yielded == 500
+        rest = await collect(monuv.backfill(start_at=START, end_at=END, resume_from=checkpoint))
+    assert not set(first) & set(rest)
+    assert set(first) | set(rest) == expected
+    assert len(first) + len(rest) == len(expected)
+
+
+async def test_resume_after_a_crash_mid_walk(sim: MonuvSimulator) -> None:
+    """A failure that exhausts the retries ends the walk; resuming finishes it exactly."""
+    expected = ids_in_window(sim)
+    saved: str | None = None
+    first: list[int] = []
+    # The 10th events request, and its one retry, fail: the walk dies midway.
+    drift(sim, every=10, step=lambda s: s.inject("events", Fault.status(500), Fault.status(500)))
+    async with MonuvClient(sim.token, base_url=sim.url, retry=FAST_RETRY) as monuv:
+        walk = monuv.backfill(start_at=START, end_at=END, ordered=False)
+
+        async def consume() -> None:
+            nonlocal saved
+            async for event in walk:
+                first.append(event.id)
+                saved = walk.checkpoint.to_json()  # what a careful caller persists
+
+        with pytest.raises(ServerError):
+            await consume()
+        sim.on_events_request = None
+        assert saved is not None
+        assert 0 < len(first) < len(expected)
+        rest = await collect(
+            monuv.backfill(
+                start_at=START,
+                end_at=END,
+                ordered=False,
+                resume_from=Checkpoint.from_json(saved),
+            )
+        )
+    assert not set(first) & set(rest)
+    assert set(first) | set(rest) == expected
+
+
+async def test_checkpoint_round_trips_and_rejects_garbage() -> None:
+    """to_json/from_json keep every field; a foreign or corrupt text is a ValueError."""
+    checkpoint = Checkpoint(
+        filters={"camera": None, "split": "day"},
+        done=frozenset({"2026-01-01/2026-01-01"}),
+        active={"2026-01-02/2026-01-02": frozenset({5, 6, 7, 10})},
+        yielded=9,
+    )
+    assert Checkpoint.from_json(checkpoint.to_json()) == checkpoint
+    assert '"active": {"2026-01-02/2026-01-02": [[5, 3], [10, 1]]}' in checkpoint.to_json()
+    for text in ["", "[]", '{"version": 2}', '{"version": 1, "filters": 3}']:
+        with pytest.raises(ValueError, match=r"^checkpoint"):
+            Checkpoint.from_json(text)
+
+
+async def test_resume_from_another_backfill_is_refused(sim: MonuvSimulator) -> None:
+    """A checkpoint only resumes the backfill it came from, checked before any request."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        walk = monuv.backfill(start_at=START, end_at=END, camera=1001)
+        checkpoint = walk.checkpoint
+        await walk.aclose()
+        with pytest.raises(ValueError, match=r"^resume_from"):
+            monuv.backfill(start_at=START, end_at=END, resume_from=checkpoint)
+        with pytest.raises(ValueError, match=r"^start_at"):
+            monuv.backfill(start_at=END, end_at=START)
+    assert sim.stats.requests["events"] == 0
+
+
+async def test_early_stop_of_a_split_backfill_leaves_nothing_running(
+    sim: MonuvSimulator,
+) -> None:
+    """Leaving a concurrent backfill early cancels its sub-window walks and frees the semaphore."""
+    sim.latency = 0.05
+    async with MonuvClient(sim.token, base_url=sim.url, max_concurrency=4) as monuv:
+        async with monuv.backfill(start_at=START, end_at=END, ordered=False) as walk:
+            async for _ in walk:
+                break
+        pending = [
+            t
+            for t in asyncio.all_tasks()
+            if "monuv_async" in getattr(getattr(t.get_coro(), "cr_code", None), "co_filename", "")
+            and not t.done()
+        ]
+        assert pending == []
+        assert monuv._semaphore._value == 4  # type: ignore[attr-defined]
+        await asyncio.gather(*(monuv.events_page(page=1) for _ in range(4)))
+    assert monuv.stats.in_flight == 0
+
+
+async def test_backfill_memory_is_bounded_by_the_sub_windows_in_progress(
+    sim: MonuvSimulator,
+) -> None:
+    """Ids are kept for the sub-windows in progress only, dropped when each finishes."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        walk = monuv.backfill(start_at=START, end_at=END)
+        peak = 0
+        async for _ in walk:
+            peak = max(peak, sum(len(s.seen) for s in walk._states.values()))
+        assert walk._states == {}
+    per_day = 3 * 40
+    # Three sub-windows are walked at once (plus the simulator's "today", which
+    # holds events up to NOW): never the whole backfill.
+    assert peak <= 4 * per_day
+    assert peak < len(ids_in_window(sim))
