@@ -8,15 +8,20 @@ means is :mod:`monuv_async._response`'s job, and retrying is the client's.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import aiohttp
 import attrs
 from yarl import URL
 
-from .errors import RequestTimeoutError, TransportError
+from ._response import error_for_status
+from .errors import MonuvError, RequestTimeoutError, TransportError
 
-__all__ = ["Answer", "send_once"]
+__all__ = ["Answer", "download_once", "map_exception", "send_once"]
+
+_CHUNK = 64 * 1024
 
 
 @attrs.frozen(slots=True)
@@ -82,3 +87,50 @@ def map_exception(
     if isinstance(exc, asyncio.TimeoutError):
         return RequestTimeoutError(f"timed out ({message})", sent=True, request=request)
     return TransportError(message, sent=True, request=request)
+
+
+async def download_once(
+    session: aiohttp.ClientSession,
+    url: URL,
+    path: Path,
+    *,
+    client_timeout: aiohttp.ClientTimeout,
+    request: str,
+    redact: Callable[[str], str],
+) -> int:
+    """Stream one image to ``path`` (via a ``.part`` file, renamed when whole).
+
+    Returns the bytes written. A non-2xx answer raises its :class:`APIError`,
+    a body shorter than its ``Content-Length`` a :class:`TransportError`; the
+    ``.part`` file never outlives a failure, and ``path`` only ever appears
+    complete.
+    """
+    partial = path.with_name(path.name + ".part")
+    failure: MonuvError | None = None
+    try:
+        async with session.get(url, timeout=client_timeout) as response:
+            if not 200 <= response.status < 300:
+                body = await response.read()
+                failure = error_for_status(
+                    response.status, response.headers, body, request=request, redact=redact
+                )
+            else:
+                size = 0
+                with partial.open("wb") as file:
+                    async for chunk in response.content.iter_chunked(_CHUNK):
+                        file.write(chunk)
+                        size += len(chunk)
+                expected = response.content_length
+                if expected is not None and size != expected:
+                    failure = TransportError(
+                        f"image cut short: {size} of {expected} bytes", sent=True, request=request
+                    )
+                else:
+                    os.replace(partial, path)
+                    return size
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        failure = map_exception(exc, request=request, redact=redact)
+    finally:
+        partial.unlink(missing_ok=True)
+    assert failure is not None
+    raise failure

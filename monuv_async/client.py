@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+)
+from contextlib import asynccontextmanager
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 from zoneinfo import ZoneInfo
@@ -28,7 +38,7 @@ from . import _endpoints as endpoints
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
 from ._response import read_response
-from ._transport import send_once
+from ._transport import download_once, send_once
 from .backfill import Backfill, Split, split_window
 from .checkpoint import Checkpoint, Window
 from .errors import MonuvError, RateLimitError
@@ -36,6 +46,7 @@ from .models import Camera, CameraOptions, Client, Event, EventPage, User
 from .pagination import iter_pages
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
+from .snapshots import SnapshotResult, download_all
 
 __all__ = ["DEFAULT_BASE_URL", "ClientStats", "MonuvClient"]
 
@@ -175,72 +186,84 @@ class MonuvClient:
         url = spec.url(self._base, self._token)
         body = spec.body()
         request = spec.describe(self._base)
+
+        async def attempt_once(attempt: int) -> T:
+            async with self._slot():
+                started = time.perf_counter()
+                answer = await self._logged(
+                    send_once(
+                        session,
+                        spec.method,
+                        url,
+                        body,
+                        client_timeout=self._timeout,
+                        request=request,
+                        redact=self._redact,
+                    ),
+                    request,
+                    attempt,
+                )
+            logger.debug(
+                "%s -> %d in %.1f ms (try %d)",
+                request,
+                answer.status,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+            )
+            return read_response(
+                spec,
+                answer.status,
+                answer.headers,
+                answer.body,
+                tz=self._tz,
+                request=request,
+                redact=self._redact,
+            )
+
+        return await self._retrying(attempt_once, request=request, idempotent=spec.idempotent)
+
+    async def _retrying(
+        self, attempt_once: Callable[[int], Awaitable[T]], *, request: str, idempotent: bool
+    ) -> T:
+        """Run ``attempt_once(n)`` for n = 1, 2, ... until it succeeds or the policy says stop."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._try_once(
-                    session=session, spec=spec, url=url, body=body, request=request, attempt=attempt
-                )
+                return await attempt_once(attempt)
             except MonuvError as error:
-                if not self._retry.should_retry(error, idempotent=spec.idempotent, attempt=attempt):
+                if not self._retry.should_retry(error, idempotent=idempotent, attempt=attempt):
                     raise
                 retry_after = error.retry_after if isinstance(error, RateLimitError) else None
                 delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
                 logger.info("%s: %s; retrying in %.2f s", request, type(error).__name__, delay)
                 self.stats.retries += 1
+            # Outside the semaphore: a request waiting to retry holds no slot.
             await _sleep(delay)
 
-    async def _try_once(
-        self,
-        *,
-        session: aiohttp.ClientSession,
-        spec: endpoints.Spec[T],
-        url: URL,
-        body: bytes | None,
-        request: str,
-        attempt: int,
-    ) -> T:
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """A rate-limit start slot, then a place under the semaphore, for one try."""
         if self._limiter is not None:
             await self._limiter.acquire()
         async with self._semaphore:
             self.stats.requests += 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
-            started = time.perf_counter()
             try:
-                answer = await send_once(
-                    session,
-                    spec.method,
-                    url,
-                    body,
-                    client_timeout=self._timeout,
-                    request=request,
-                    redact=self._redact,
-                )
-            except MonuvError as error:
-                logger.debug(
-                    "%s -> %s: %s (try %d)", request, type(error).__name__, error.message, attempt
-                )
-                raise
+                yield
             finally:
                 self.stats.in_flight -= 1
-        logger.debug(
-            "%s -> %d in %.1f ms (try %d)",
-            request,
-            answer.status,
-            (time.perf_counter() - started) * 1000,
-            attempt,
-        )
-        return read_response(
-            spec,
-            answer.status,
-            answer.headers,
-            answer.body,
-            tz=self._tz,
-            request=request,
-            redact=self._redact,
-        )
+
+    @staticmethod
+    async def _logged(call: Awaitable[T], request: str, attempt: int) -> T:
+        try:
+            return await call
+        except MonuvError as error:
+            logger.debug(
+                "%s -> %s: %s (try %d)", request, type(error).__name__, error.message, attempt
+            )
+            raise
 
     # -- clients and users -------------------------------------------------
 
@@ -413,6 +436,53 @@ class MonuvClient:
             concurrency=self._max_concurrency,
             resume_from=resume_from,
         )
+
+    def download_snapshots(
+        self,
+        events: Iterable[Event] | AsyncIterable[Event],
+        dest_dir: str | os.PathLike[str],
+        *,
+        concurrency: int | None = None,
+    ) -> AsyncIterator[SnapshotResult]:
+        """Save each event's snapshot as ``<dest_dir>/<event id>.jpg``; yield a result per event.
+
+        ``events`` may be a list or an async iterator (a backfill, say): it is
+        consumed as downloads finish. Images already on disk are skipped; a
+        failure is reported in its result, not raised. At most ``concurrency``
+        downloads run at once (default ``max_concurrency``), and each also
+        takes a place under the client's semaphore. The token is never sent.
+        """
+        limit = self._max_concurrency if concurrency is None else concurrency
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            msg = f"concurrency: must be an int >= 1, got {concurrency!r}"
+            raise ValueError(msg)
+        folder = Path(dest_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        session = self._get_session()
+
+        async def download(url: URL, path: Path) -> int:
+            # Not the API: the image host gets no token, so nothing to mask
+            # but the path is shown alone all the same (query strings may sign).
+            request = f"GET {url.host}{url.raw_path}"
+
+            async def attempt_once(attempt: int) -> int:
+                async with self._slot():
+                    return await self._logged(
+                        download_once(
+                            session,
+                            url,
+                            path,
+                            client_timeout=self._timeout,
+                            request=request,
+                            redact=self._redact,
+                        ),
+                        request,
+                        attempt,
+                    )
+
+            return await self._retrying(attempt_once, request=request, idempotent=True)
+
+        return download_all(events, folder, concurrency=limit, download=download)
 
 
 async def _events_of(

@@ -1,0 +1,107 @@
+"""Downloading events' snapshot images to disk.
+
+Each event's ``event_url`` points at a JPEG on Monuv's image host. Images
+are streamed in chunks to a ``.part`` file and renamed into place only when
+whole, so a file named ``<event id>.jpg`` in the folder is always complete
+and a re-run skips it. The partner token is never sent to the image host:
+the URL is used exactly as Monuv gave it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import attrs
+from yarl import URL
+
+from .errors import MonuvError, UnexpectedResponseError
+from .models import Event
+
+__all__ = ["SnapshotResult", "download_all", "snapshot_path"]
+
+_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+
+Status = Literal["downloaded", "skipped", "failed"]
+
+
+@attrs.frozen(slots=True)
+class SnapshotResult:
+    """What became of one event's snapshot.
+
+    ``status`` is ``"downloaded"`` (``size`` bytes written), ``"skipped"``
+    (the file was already there) or ``"failed"`` (``error`` says why).
+    """
+
+    event_id: int
+    path: Path
+    status: Status
+    size: int = 0
+    error: MonuvError | None = None
+
+
+def snapshot_path(event: Event, dest_dir: Path) -> Path:
+    """Where an event's image goes: ``<dest_dir>/<event id><extension of its URL>``."""
+    suffix = PurePosixPath(URL(event.event_url or "").path).suffix.lower()
+    return dest_dir / f"{event.id}{suffix if suffix in _EXTENSIONS else '.jpg'}"
+
+
+Download = Callable[[URL, Path], Awaitable[int]]
+
+
+async def _one(event: Event, dest_dir: Path, download: Download) -> SnapshotResult:
+    path = snapshot_path(event, dest_dir)
+    if path.exists():
+        return SnapshotResult(event.id, path, "skipped", path.stat().st_size)
+    url = URL(event.event_url or "")
+    if url.scheme not in {"http", "https"} or not url.host:
+        error = UnexpectedResponseError(f"event {event.id} has no usable event_url")
+        return SnapshotResult(event.id, path, "failed", error=error)
+    try:
+        size = await download(url, path)
+    except MonuvError as error:
+        return SnapshotResult(event.id, path, "failed", error=error)
+    return SnapshotResult(event.id, path, "downloaded", size)
+
+
+async def _events(events: Iterable[Event] | AsyncIterable[Event]) -> AsyncIterator[Event]:
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            yield event
+    else:
+        for event in events:
+            yield event
+
+
+async def download_all(
+    events: Iterable[Event] | AsyncIterable[Event],
+    dest_dir: Path,
+    *,
+    concurrency: int,
+    download: Download,
+) -> AsyncIterator[SnapshotResult]:
+    """Yield a result per event, as downloads finish, ``concurrency`` at a time at most.
+
+    Events are pulled from ``events`` only as slots free up, so an endless
+    source (a running backfill) is streamed, never gathered first. ``dest_dir``
+    must exist.
+    """
+    running: set[asyncio.Task[SnapshotResult]] = set()
+    try:
+        async for event in _events(events):
+            while len(running) >= concurrency:
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    yield task.result()
+            running.add(asyncio.ensure_future(_one(event, dest_dir, download)))
+        while running:
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                yield task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)

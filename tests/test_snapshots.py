@@ -1,0 +1,158 @@
+"""download_snapshots(): streamed to disk, atomic, skipping, bounded, never sending the token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from monuv_async import Event, MonuvClient, NotFoundError, RetryPolicy, TransportError
+from monuv_async.errors import UnexpectedResponseError
+from monuv_async.snapshots import snapshot_path
+from monuv_async.testing import Fault, MonuvSimulator
+
+NOW = datetime(2026, 11, 20, 15, 30)
+TOKEN = "snap/tok+en s3cret"
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[MonuvSimulator]:
+    async with MonuvSimulator(
+        TOKEN, seed=3, cameras=2, events_per_camera_per_day=15, days=2, now=NOW
+    ) as simulator:
+        yield simulator
+
+
+async def first_events(monuv: MonuvClient, count: int = 12) -> list[Event]:
+    page = await monuv.events_page()
+    return list(page.events[:count])
+
+
+async def test_downloads_every_image_whole(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """Each event's JPEG lands as <id>.jpg with the bytes the host served, and no .part file."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        events = await first_events(monuv)
+        results = [r async for r in monuv.download_snapshots(events, tmp_path / "snaps")]
+    assert sorted(r.event_id for r in results) == sorted(e.id for e in events)
+    assert {r.status for r in results} == {"downloaded"}
+    for result in results:
+        data = result.path.read_bytes()
+        assert result.path.name == f"{result.event_id}.jpg"
+        assert data[:3] == b"\xff\xd8\xff"
+        assert data[-2:] == b"\xff\xd9"
+        assert len(data) == result.size
+    assert list((tmp_path / "snaps").glob("*.part")) == []
+
+
+async def test_second_run_skips_complete_files(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """Files already there are skipped without a request."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        events = await first_events(monuv)
+        [_ async for _ in monuv.download_snapshots(events, tmp_path)]
+        requests_after_first = sim.stats.requests["snapshot"]
+        again = [r async for r in monuv.download_snapshots(events, tmp_path)]
+    assert {r.status for r in again} == {"skipped"}
+    assert sim.stats.requests["snapshot"] == requests_after_first == len(events)
+
+
+async def test_failures_are_reported_per_item_and_leave_no_file(
+    sim: MonuvSimulator, tmp_path: Path
+) -> None:
+    """A 404 fails its item (with the error), the others succeed, nothing partial remains."""
+    sim.inject("snapshot", Fault.status(404, {"message": "gone"}))
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        events = await first_events(monuv, count=5)
+        results = [r async for r in monuv.download_snapshots(events, tmp_path, concurrency=1)]
+    failed = [r for r in results if r.status == "failed"]
+    assert len(failed) == 1
+    assert isinstance(failed[0].error, NotFoundError)
+    assert not failed[0].path.exists()
+    assert sum(r.status == "downloaded" for r in results) == 4
+    assert list(tmp_path.glob("*.part")) == []
+
+
+async def test_truncated_image_is_retried_then_whole(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """A body cut short is retried (a GET is safe to repeat) and the file ends up whole."""
+    sim.inject("snapshot", Fault.truncate())
+    policy = RetryPolicy(attempts=3, backoff=0.0)
+    async with MonuvClient(sim.token, base_url=sim.url, retry=policy) as monuv:
+        events = await first_events(monuv, count=1)
+        (result,) = [r async for r in monuv.download_snapshots(events, tmp_path)]
+    assert result.status == "downloaded"
+    assert result.path.read_bytes()[-2:] == b"\xff\xd9"
+    assert sim.stats.requests["snapshot"] == 2
+
+
+async def test_truncated_image_without_retry_fails_cleanly(
+    sim: MonuvSimulator, tmp_path: Path
+) -> None:
+    """Without retries a cut body fails the item and leaves neither file nor .part."""
+    sim.inject("snapshot", Fault.truncate())
+    async with MonuvClient(sim.token, base_url=sim.url, retry=None) as monuv:
+        events = await first_events(monuv, count=1)
+        (result,) = [r async for r in monuv.download_snapshots(events, tmp_path)]
+    assert result.status == "failed"
+    assert isinstance(result.error, TransportError)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_token_never_reaches_the_image_host(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """The image requests carry no token, in any spelling."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        events = await first_events(monuv)
+        [_ async for _ in monuv.download_snapshots(events, tmp_path)]
+    assert sim.stats.snapshot_token_leaks == 0
+    assert len(sim.stats.snapshot_queries) == len(events)
+    assert not any("s3cret" in query for query in sim.stats.snapshot_queries)
+
+
+async def test_downloads_are_bounded(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """No more than `concurrency` images are fetched at once."""
+    sim.latency = 0.02
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        events = await first_events(monuv, count=20)
+        sim.reset_stats()
+        results = [r async for r in monuv.download_snapshots(events, tmp_path, concurrency=3)]
+    assert len(results) == 20
+    assert sim.stats.max_in_flight == 3
+
+
+async def test_streams_from_a_backfill(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """An async source (a running backfill) is consumed as downloads finish."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        walk = monuv.backfill(start_at=date(2026, 11, 18), end_at=date(2026, 11, 20))
+        results = [r async for r in monuv.download_snapshots(walk, tmp_path)]
+    assert len(results) == len(sim.events)
+    assert {r.status for r in results} == {"downloaded"}
+
+
+async def test_event_without_usable_url_fails_its_item(sim: MonuvSimulator, tmp_path: Path) -> None:
+    """An event whose event_url is missing fails alone, with UnexpectedResponseError."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        (good,) = await first_events(monuv, count=1)
+        bad = Event(id=99, event_at=good.event_at, event_type=1, event_url=None)
+        results = {r.event_id: r async for r in monuv.download_snapshots([good, bad], tmp_path)}
+    assert results[good.id].status == "downloaded"
+    assert results[99].status == "failed"
+    assert isinstance(results[99].error, UnexpectedResponseError)
+
+
+def test_snapshot_path_keeps_known_image_extensions(tmp_path: Path) -> None:
+    """The file is named by event id, with the URL's image extension or .jpg."""
+    at = datetime(2026, 1, 1)
+    png = Event(1, at, 1, event_url="https://detection.monuv.com.br/a/b.PNG?sig=x")
+    odd = Event(2, at, 1, event_url="https://detection.monuv.com.br/a/b.php")
+    assert snapshot_path(png, tmp_path) == tmp_path / "1.png"
+    assert snapshot_path(odd, tmp_path) == tmp_path / "2.jpg"
+
+
+async def test_bad_concurrency_is_refused_before_any_request(
+    sim: MonuvSimulator, tmp_path: Path
+) -> None:
+    """concurrency < 1 raises ValueError naming it."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        with pytest.raises(ValueError, match=r"^concurrency"):
+            monuv.download_snapshots([], tmp_path, concurrency=0)
+    assert sim.stats.requests["snapshot"] == 0

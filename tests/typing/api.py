@@ -1,0 +1,95 @@
+"""A typing check of the public API (run by ``nox -s types``, never executed).
+
+It uses the surface the way a caller would, so that a change to a public
+signature or return type that would break callers fails mypy --strict.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import assert_type
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from monuv_async import (
+    Camera,
+    CameraOptions,
+    CameraUpdate,
+    Client,
+    DocumentType,
+    Event,
+    EventPage,
+    MonuvClient,
+    MonuvError,
+    NewCamera,
+    NewClient,
+    NewUser,
+    OperationFailedError,
+    RateLimitError,
+    RetryPolicy,
+    User,
+    UserType,
+    ValidationError,
+)
+from monuv_async.checkpoint import Checkpoint
+
+
+async def uses_everything(session: aiohttp.ClientSession) -> None:
+    async with MonuvClient(
+        "token",
+        base_url="https://app.monuv.com.br",
+        max_concurrency=8,
+        timeout=aiohttp.ClientTimeout(total=10),
+        retry=RetryPolicy(attempts=5, backoff=0.1, max_backoff=2.0),
+        rate_limit=10.0,
+        session=session,
+        tz=ZoneInfo("America/Sao_Paulo"),
+    ) as monuv:
+        user = NewUser("Ana", "ana@example.com", "11999999999", "pw", user_type=UserType.ADMIN)
+        new = NewClient(
+            "Ana",
+            DocumentType.CPF,
+            "529.982.247-25",
+            "1",
+            "01310-100",
+            "Rua",
+            "1",
+            "Centro",
+            "São Paulo",
+            "SP",
+            address_comp=None,
+            users=[user],
+        )
+        assert_type(await monuv.create_client(new), Client)
+        assert_type(await monuv.create_client_user(1, user), User)
+        assert_type(await monuv.block_client("529.982.247-25"), None)
+        assert_type(await monuv.unblock_client("52998224725"), None)
+        assert_type(await monuv.block_user(2), None)
+        assert_type(await monuv.unblock_user(2), None)
+        assert_type(await monuv.camera_options(), CameraOptions)
+        assert_type(await monuv.create_camera(NewCamera(1, "Front door")), Camera)
+        assert_type(await monuv.update_camera(1, CameraUpdate(1, description="x")), Camera)
+        page = await monuv.events_page(camera=1, event_types=[1, 4], start_at=date(2026, 1, 1))
+        assert_type(page, EventPage)
+        async for each_page in monuv.iter_event_pages(end_at=datetime(2026, 1, 2), start_page=2):
+            assert_type(each_page, EventPage)
+        async for event in monuv.iter_events():
+            assert_type(event, Event)
+            assert_type(event.event_at, datetime)
+        walk = monuv.backfill(start_at=date(2026, 1, 1), end_at=date(2026, 1, 7), split="day")
+        async for event in walk:
+            assert_type(walk.checkpoint, Checkpoint)
+        async for result in monuv.download_snapshots([], Path("snaps"), concurrency=4):
+            assert_type(result.event_id, int)
+    try:
+        pass
+    except ValidationError as error:
+        assert_type(error.errors["cep"], tuple[str, ...])
+    except RateLimitError as error:
+        assert_type(error.retry_after, float | None)
+    except OperationFailedError as error:
+        assert_type((error.code, error.msg), tuple[int, str])
+    except MonuvError as error:
+        assert_type(str(error), str)
