@@ -83,6 +83,8 @@ def _coordinate(limit: float) -> Any:
             number = float(value)
         except ValueError:
             raise _fail(attribute.name, f"not a number: {value!r}") from None
+        except OverflowError:  # an int too large for a float: out of range below
+            number = math.inf
         if not math.isfinite(number) or abs(number) > limit:
             raise _fail(attribute.name, f"must be between -{limit:g} and {limit:g}")
 

@@ -1,0 +1,122 @@
+"""The public surface: every contract name exported, sorted, importable."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import pkgutil
+import re
+
+import pytest
+
+import monuv_async
+
+# Every name the API contract (shared/api-contract.md) documents.
+CONTRACT_NAMES = {
+    "MonuvClient",
+    "RetryPolicy",
+    "NewClient",
+    "NewUser",
+    "NewCamera",
+    "CameraUpdate",
+    "Client",
+    "User",
+    "Camera",
+    "CameraOptions",
+    "Manufacturer",
+    "CameraModel",
+    "Resolution",
+    "EventPage",
+    "Event",
+    "DocumentType",
+    "UserType",
+    "MonuvError",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "NotFoundError",
+    "ValidationError",
+    "RateLimitError",
+    "ServerError",
+    "OperationFailedError",
+    "TransportError",
+    "RequestTimeoutError",
+    "UnexpectedResponseError",
+}
+# Added beside the contract, as users would expect (its "add what users would
+# expect beside them"): the default base URL, the client's stats and the version.
+EXTRA_NAMES = {"DEFAULT_BASE_URL", "ClientStats", "__version__"}
+
+PRIVATE_MODULES = sorted(
+    info.name
+    for info in pkgutil.iter_modules(monuv_async.__path__)
+    if info.name.startswith("_") and not info.name.startswith("__")
+)
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """RUF022's isort-style order: SCREAMING_CASE, then CamelCase, then the rest."""
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def test_all_is_the_contract() -> None:
+    """__all__ holds the contract's names plus the documented extras, once each."""
+    exported = monuv_async.__all__
+    assert len(exported) == len(set(exported))
+    assert set(exported) >= CONTRACT_NAMES
+    assert set(exported) == CONTRACT_NAMES | EXTRA_NAMES
+
+
+def test_all_is_sorted() -> None:
+    """__all__ is in ruff's isort-style order (constants, classes, then dunders)."""
+    exported = list(monuv_async.__all__)
+    assert exported == sorted(exported, key=isort_key)
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_NAMES | EXTRA_NAMES))
+def test_every_name_importable(name: str) -> None:
+    """Each exported name is an attribute of the package (`from monuv_async import X`)."""
+    namespace: dict[str, object] = {}
+    exec(f"from monuv_async import {name}", namespace)
+    assert namespace[name] is getattr(monuv_async, name)
+
+
+def test_star_import_gives_exactly_all() -> None:
+    """`from monuv_async import *` gives the names of __all__ and nothing else."""
+    namespace: dict[str, object] = {}
+    exec("from monuv_async import *", namespace)
+    namespace.pop("__builtins__", None)
+    assert set(namespace) == set(monuv_async.__all__)
+
+
+def test_version_is_the_distribution_version() -> None:
+    """__version__ is a version string, that of the installed distribution."""
+    assert isinstance(monuv_async.__version__, str)
+    assert re.match(r"^\d+\.\d+", monuv_async.__version__)
+    assert monuv_async.__version__ == importlib.metadata.version("monuv-async")
+
+
+def test_private_modules_found() -> None:
+    """The private modules under test are discovered (guards the next test)."""
+    assert {"_endpoints", "_ratelimit", "_redact", "_response", "_wire"} <= set(PRIVATE_MODULES)
+
+
+@pytest.mark.parametrize("module_name", PRIVATE_MODULES)
+def test_private_modules_declare_all(module_name: str) -> None:
+    """Every private module declares __all__, of names it defines."""
+    module = importlib.import_module(f"monuv_async.{module_name}")
+    exported = getattr(module, "__all__", None)
+    assert isinstance(exported, list | tuple), f"{module_name} has no __all__"
+    assert all(hasattr(module, name) for name in exported)
+    assert len(exported) == len(set(exported))
+
+
+@pytest.mark.parametrize("module_name", ["documents", "errors", "models", "requests", "retry"])
+def test_public_modules_declare_all(module_name: str) -> None:
+    """The public submodules declare a complete __all__ too."""
+    module = importlib.import_module(f"monuv_async.{module_name}")
+    assert all(hasattr(module, name) for name in module.__all__)

@@ -1,0 +1,194 @@
+"""The rate limiter: evenly spaced starts, never more than the rate in any second."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import random
+
+import pytest
+
+from monuv_async._ratelimit import RateLimiter
+
+# Slots are sums of 1/rate, so a window can be short of a full second by a few ulps.
+EPSILON = 1e-9
+
+
+class FakeClock:
+    """A monotonic clock that moves only when a (fake) sleep says so."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeSleep:
+    """Replaces asyncio.sleep: records each wake-up time instead of waiting.
+
+    Every sleeper's wake-up time is remembered per task, so concurrent
+    sleepers each know when they would have started.
+    """
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.calls: list[float] = []
+        self.wake: dict[asyncio.Task[object] | None, float] = {}
+        self._real_sleep = asyncio.sleep
+
+    async def __call__(self, delay: float, result: object = None) -> object:
+        self.calls.append(delay)
+        self.wake[asyncio.current_task()] = self.clock.now + delay
+        await self._real_sleep(0)
+        return result
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at t=1000."""
+    return FakeClock()
+
+
+@pytest.fixture
+def fake_sleep(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> FakeSleep:
+    """asyncio.sleep, as the limiter sees it, replaced by a recorder."""
+    sleeper = FakeSleep(clock)
+    monkeypatch.setattr(asyncio, "sleep", sleeper)
+    return sleeper
+
+
+def start_of(sleeper: FakeSleep, before: float) -> float:
+    """When the current task's acquire let it start (its wake-up, or at once)."""
+    return sleeper.wake.pop(asyncio.current_task(), before)
+
+
+def max_in_window(starts: list[float]) -> int:
+    """The most starts any window [t, t + 1 s) holds."""
+    ordered = sorted(starts)
+    return max(sum(1 for s in ordered if t <= s < t + 1.0 - EPSILON) for t in ordered)
+
+
+async def acquire_sequentially(
+    limiter: RateLimiter, clock: FakeClock, sleeper: FakeSleep, count: int
+) -> list[float]:
+    """One caller acquiring back to back; the clock follows its sleeps."""
+    starts = []
+    for _ in range(count):
+        before = clock.now
+        await limiter.acquire()
+        clock.now = start_of(sleeper, before)
+        starts.append(clock.now)
+    return starts
+
+
+@pytest.mark.parametrize("rate", [0.5, 1.0, 2.0, 3.0, 7.3, 10.0, 50.0])
+async def test_sequential_starts_spaced(
+    rate: float, clock: FakeClock, fake_sleep: FakeSleep
+) -> None:
+    """Back-to-back acquires start 1/rate apart, so no second holds more than ceil(rate)."""
+    limiter = RateLimiter(rate, clock=clock)
+    starts = await acquire_sequentially(limiter, clock, fake_sleep, 60)
+    assert starts[0] == 1000.0
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(math.isclose(g, 1 / rate, rel_tol=1e-9) for g in gaps)
+    assert max_in_window(starts) <= math.ceil(rate)
+
+
+@pytest.mark.parametrize("rate", [1.0, 4.0, 10.0, 2.5])
+async def test_concurrent_burst_spaced_in_call_order(
+    rate: float, clock: FakeClock, fake_sleep: FakeSleep
+) -> None:
+    """Many callers arriving at once start one by one, 1/rate apart, in call order."""
+    limiter = RateLimiter(rate, clock=clock)
+    order: list[tuple[int, float]] = []
+
+    async def caller(index: int) -> None:
+        before = clock.now
+        await limiter.acquire()
+        order.append((index, start_of(fake_sleep, before)))
+
+    await asyncio.gather(*(caller(i) for i in range(40)))
+    starts = dict(order)
+    assert [starts[i] for i in range(40)] == sorted(starts.values())
+    for index in range(40):
+        assert math.isclose(starts[index], 1000.0 + index / rate, rel_tol=0, abs_tol=1e-9)
+    assert max_in_window(list(starts.values())) <= math.ceil(rate)
+
+
+async def test_first_call_does_not_wait(clock: FakeClock, fake_sleep: FakeSleep) -> None:
+    """A fresh limiter lets the first request start at once."""
+    await RateLimiter(5.0, clock=clock).acquire()
+    assert fake_sleep.calls == []
+
+
+async def test_idle_time_is_not_banked(clock: FakeClock, fake_sleep: FakeSleep) -> None:
+    """After a long idle, a burst is still spaced: no credit accumulates."""
+    limiter = RateLimiter(4.0, clock=clock)
+    await limiter.acquire()
+    clock.now += 60.0
+    starts = await acquire_sequentially(limiter, clock, fake_sleep, 8)
+    assert starts[0] == 1060.0
+    assert fake_sleep.calls == pytest.approx([0.25] * 7)
+    assert max_in_window(starts) <= 4
+
+
+async def test_no_wait_when_callers_are_slow_enough(
+    clock: FakeClock, fake_sleep: FakeSleep
+) -> None:
+    """Callers already spaced by more than 1/rate never sleep."""
+    limiter = RateLimiter(2.0, clock=clock)
+    for _ in range(10):
+        await limiter.acquire()
+        clock.now += 0.6
+    assert fake_sleep.calls == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("rate", [1.0, 3.0, 6.5])
+async def test_random_arrivals_respect_the_rate(
+    seed: int, rate: float, clock: FakeClock, fake_sleep: FakeSleep
+) -> None:
+    """Whatever the arrivals, starts follow them, 1/rate apart, ceil(rate) per second at most."""
+    rng = random.Random(seed)
+    limiter = RateLimiter(rate, clock=clock)
+    arrivals: list[float] = []
+    starts: list[float] = []
+    for _ in range(80):
+        # Independent callers: each arrives when it arrives, whoever is still waiting.
+        clock.now += rng.choice([0.0, 0.0, 0.01, 0.1, 0.5, 2.0])
+        arrivals.append(clock.now)
+        await limiter.acquire()
+        starts.append(start_of(fake_sleep, clock.now))
+    assert starts == sorted(starts)
+    assert all(s >= a for s, a in zip(starts, arrivals, strict=True))
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 1 / rate - EPSILON
+    assert max_in_window(starts) <= math.ceil(rate)
+
+
+async def test_cancelled_waiter_does_not_break_spacing(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller cancelled while waiting leaves its slot unused; later callers stay spaced."""
+    limiter = RateLimiter(2.0, clock=clock)
+    real_sleep = asyncio.sleep
+    gate = asyncio.Event()
+    waits: list[float] = []
+
+    async def blocking_sleep(delay: float, result: object = None) -> object:
+        waits.append(delay)
+        await gate.wait()
+        return result
+
+    monkeypatch.setattr(asyncio, "sleep", blocking_sleep)
+    await limiter.acquire()
+    waiter = asyncio.ensure_future(limiter.acquire())
+    await real_sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    gate.set()
+    await limiter.acquire()
+    assert waits == [0.5, 1.0]
