@@ -18,7 +18,7 @@ import attrs
 from yarl import URL
 
 from ._redact import MASK
-from ._wire import WireError, converter_for, dumps, unwrap_one
+from ._wire import WireError, converter_for, dumps, shown, unwrap_one
 from .documents import normalize_document
 from .errors import OperationFailedError
 from .models import Camera, CameraOptions, Client, EventPage, User
@@ -110,7 +110,7 @@ def _read_code(data: object, _: tzinfo) -> None:
     body = unwrap_one(data)
     code = body.get("code")
     if not isinstance(code, int) or isinstance(code, bool):
-        msg = f"expected an integer 'code', got {code!r:.40}"
+        msg = f"expected an integer 'code', got {shown(code)}"
         raise WireError(msg)
     if code != 0:
         text = str(body.get("msg") or "")

@@ -23,8 +23,9 @@ class Redactor:
 
     Users' ``api_token`` values in quoted JSON are masked too.
 
-    The raw, percent-encoded and form-encoded spellings are all covered, since
-    a URL may show any of them. Secrets shorter than 4 characters are not
+    The raw, percent-encoded (with and without ``/`` kept), form-encoded and
+    JSON-escaped spellings are all covered, since a URL or an echoed body may
+    show any of them. Secrets shorter than 4 characters are not
     redacted: masking every ``"a"`` in a text hides nothing and garbles all.
     """
 
@@ -34,7 +35,15 @@ class Redactor:
         needles: set[str] = set()
         for secret in secrets:
             if len(secret) >= 4:
-                needles.update({secret, quote(secret, safe=""), quote_plus(secret)})
+                needles.update(
+                    {
+                        secret,
+                        quote(secret, safe=""),
+                        quote(secret),  # "/" kept, as in most URL paths
+                        quote_plus(secret),
+                        secret.replace("/", "\\/"),  # PHP's JSON escaping of "/"
+                    }
+                )
         # Longest first, so a spelling that contains another is masked whole.
         self._needles = tuple(sorted(needles, key=len, reverse=True))
 

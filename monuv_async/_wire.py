@@ -44,6 +44,7 @@ __all__ = [
     "loads",
     "parse_event_at",
     "parse_timestamp",
+    "shown",
     "unwrap_one",
 ]
 
@@ -83,6 +84,19 @@ def unwrap_one(data: object) -> Mapping[str, Any]:
     raise WireError(msg)
 
 
+def shown(value: object) -> str:
+    """A value for an error message: its repr when short, else only its type and size.
+
+    Never a cut repr: a long string could be a secret the server echoed, and
+    a cut one would no longer match the redactor's mask.
+    """
+    text = repr(value)
+    if len(text) <= 40:
+        return text
+    size = f" of {len(value)}" if isinstance(value, str | list | dict) else ""
+    return f"a {type(value).__name__}{size}"
+
+
 def _describe(value: object) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
@@ -117,7 +131,7 @@ def parse_event_at(value: object, tz: tzinfo) -> datetime:
             return datetime.combine(_day(value[:10]), time.fromisoformat(value[11:]), tz)
         except ValueError:
             pass
-    msg = f"event_at: expected DD/MM/YYYY HH:MM:SS, got {value!r:.40}"
+    msg = f"event_at: expected DD/MM/YYYY HH:MM:SS, got {shown(value)}"
     raise WireError(msg)
 
 
@@ -135,7 +149,7 @@ def parse_timestamp(value: object, tz: tzinfo) -> datetime:
             if parsed.tzinfo is None:
                 return parsed.replace(tzinfo=tz)
             return parsed.astimezone(tz)
-    msg = f"expected a timestamp YYYY-MM-DD HH:MM:SS, got {value!r:.40}"
+    msg = f"expected a timestamp YYYY-MM-DD HH:MM:SS, got {shown(value)}"
     raise WireError(msg)
 
 
@@ -146,7 +160,7 @@ def _strict_int(value: object, _: object = None) -> int:
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    msg = f"expected an integer, got {value!r:.40}"
+    msg = f"expected an integer, got {shown(value)}"
     raise WireError(msg)
 
 
@@ -183,7 +197,7 @@ def _field_int(value: object, field: str) -> int:
     try:
         return _strict_int(value)
     except WireError:
-        msg = f"{field}: expected an integer, got {value!r:.40}"
+        msg = f"{field}: expected an integer, got {shown(value)}"
         raise WireError(msg) from None
 
 

@@ -10,6 +10,7 @@ retried on any transport failure and on 429, 500, 502, 503 and 504.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from typing import Any
@@ -23,13 +24,18 @@ __all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def _at_least(minimum: float, field: str) -> Callable[[Any, Any, Any], None]:
+def _at_least(
+    minimum: float, field: str, *, whole: bool = False
+) -> Callable[[Any, Any, Any], None]:
     def check(_: object, __: object, value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            msg = f"{field}: must be a number, not {type(value).__name__}"
+        kinds = int if whole else int | float
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            kind = "an int" if whole else "a number"
+            msg = f"{field}: must be {kind}, not {type(value).__name__}"
             raise TypeError(msg)
-        if not value >= minimum:
-            msg = f"{field}: must be >= {minimum}, got {value}"
+        # Finite too: an infinite budget or wait is never bounded.
+        if not (value >= minimum and math.isfinite(value)):
+            msg = f"{field}: must be finite and >= {minimum}, got {value}"
             raise ValueError(msg)
 
     return check
@@ -46,7 +52,7 @@ class RetryPolicy:
     ``max_backoff``.
     """
 
-    attempts: int = attrs.field(default=3, validator=_at_least(1, "attempts"))
+    attempts: int = attrs.field(default=3, validator=_at_least(1, "attempts", whole=True))
     backoff: float = attrs.field(default=0.5, validator=_at_least(0, "backoff"))
     max_backoff: float = attrs.field(default=8.0, validator=_at_least(0, "max_backoff"))
 
