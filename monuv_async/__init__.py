@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .backfill import Backfill
+from .checkpoint import Checkpoint
 from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
 from .errors import (
     APIError,
@@ -43,6 +45,7 @@ from .models import (
 )
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
+from .snapshots import SnapshotResult
 
 try:
     __version__ = version("monuv-async")
@@ -53,11 +56,13 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "APIError",
     "AuthenticationError",
+    "Backfill",
     "BadRequestError",
     "Camera",
     "CameraModel",
     "CameraOptions",
     "CameraUpdate",
+    "Checkpoint",
     "Client",
     "ClientStats",
     "DocumentType",
@@ -76,6 +81,7 @@ __all__ = [
     "Resolution",
     "RetryPolicy",
     "ServerError",
+    "SnapshotResult",
     "TransportError",
     "UnexpectedResponseError",
     "User",

@@ -45,7 +45,14 @@ CONTRACT_NAMES = {
 }
 # Added beside the contract, as users would expect (its "add what users would
 # expect beside them"): the default base URL, the client's stats and the version.
-EXTRA_NAMES = {"DEFAULT_BASE_URL", "ClientStats", "__version__"}
+EXTRA_NAMES = {
+    "DEFAULT_BASE_URL",
+    "Backfill",
+    "Checkpoint",
+    "ClientStats",
+    "SnapshotResult",
+    "__version__",
+}
 
 PRIVATE_MODULES = sorted(
     info.name

@@ -17,6 +17,7 @@ from monuv_async import (
     Camera,
     CameraOptions,
     CameraUpdate,
+    Checkpoint,
     Client,
     DocumentType,
     Event,
@@ -33,7 +34,6 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
-from monuv_async.checkpoint import Checkpoint
 
 
 async def uses_everything(session: aiohttp.ClientSession) -> None:
