@@ -79,7 +79,8 @@ async def uses_everything(session: aiohttp.ClientSession) -> None:
             assert_type(event, Event)
             assert_type(event.event_at, datetime)
         walk = monuv.backfill(start_at=date(2026, 1, 1), end_at=date(2026, 1, 7), split="day")
-        async for event in walk:
+        async for backfilled in walk:
+            assert_type(backfilled, Event)
             assert_type(walk.checkpoint, Checkpoint)
         async for result in monuv.download_snapshots([], Path("snaps"), concurrency=4):
             assert_type(result.event_id, int)
