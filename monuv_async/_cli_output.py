@@ -1,0 +1,181 @@
+"""What the ``monuv`` command writes: event rows, plain-text tables, progress.
+
+Pure formatting and small stream helpers, kept apart from the command logic
+so that both stay short and testable without a network.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TextIO
+
+from .models import CameraOptions, Event
+
+__all__ = [
+    "EVENT_FIELDS",
+    "EventWriter",
+    "Progress",
+    "event_record",
+    "event_writer",
+    "format_options",
+    "format_table",
+]
+
+EVENT_FIELDS = (
+    "id",
+    "event_at",
+    "event_type",
+    "event_description",
+    "event_url",
+    "camera_id",
+    "camera_description",
+)
+"""The columns of ``monuv events`` output, in order (also the JSON keys)."""
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """An event as plain JSON-ready data; ``event_at`` in ISO 8601 with its offset."""
+    return {
+        "id": event.id,
+        "event_at": event.event_at.isoformat(),
+        "event_type": event.event_type,
+        "event_description": event.event_description,
+        "event_url": event.event_url,
+        "camera_id": event.camera_id,
+        "camera_description": event.camera_description,
+    }
+
+
+class EventWriter(Protocol):
+    """Writes events to a text stream in one format."""
+
+    def write(self, event: Event) -> None:
+        """Write one event."""
+
+
+class _JsonLines:
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, event: Event) -> None:
+        # Compact and UTF-8 as-is: one event per line, easy on jq and grep.
+        line = json.dumps(event_record(event), ensure_ascii=False, separators=(",", ":"))
+        self._stream.write(line + "\n")
+
+
+class _Csv:
+    def __init__(self, stream: TextIO) -> None:
+        # "\n" rather than csv's default "\r\n": the output goes through pipes
+        # and line tools far more often than into a strict RFC 4180 reader.
+        self._writer = csv.writer(stream, lineterminator="\n")
+        self._writer.writerow(EVENT_FIELDS)
+
+    def write(self, event: Event) -> None:
+        record = event_record(event)
+        self._writer.writerow(["" if record[k] is None else record[k] for k in EVENT_FIELDS])
+
+
+def event_writer(fmt: str, stream: TextIO) -> EventWriter:
+    """A writer for ``fmt`` (``"jsonl"`` or ``"csv"``; csv writes its header now)."""
+    if fmt == "jsonl":
+        return _JsonLines(stream)
+    if fmt == "csv":
+        return _Csv(stream)
+    msg = f"format: must be jsonl or csv, got {fmt!r}"
+    raise ValueError(msg)
+
+
+class Progress:
+    """A one-line progress indicator, redrawn in place at most every ``interval`` s.
+
+    It draws only when ``stream`` is a terminal, so pipes and log files never
+    get carriage returns mixed into them.
+    """
+
+    def __init__(self, stream: TextIO, *, interval: float = 0.2) -> None:
+        self._stream = stream
+        self._enabled = _isatty(stream)
+        self._interval = interval
+        self._next = 0.0
+        self._width = 0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether anything is drawn at all."""
+        return self._enabled
+
+    def update(self, text: str, *, force: bool = False) -> None:
+        """Show ``text`` unless the last redraw was too recent (``force`` redraws anyway)."""
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        if not force and now < self._next:
+            return
+        self._next = now + self._interval
+        # Pad over the previous text rather than rely on ANSI codes.
+        self._stream.write("\r" + text.ljust(self._width))
+        self._stream.flush()
+        self._width = len(text)
+
+    def clear(self) -> None:
+        """Erase the indicator, leaving the cursor at the start of an empty line."""
+        if self._enabled and self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or file-like stream without a tty
+        return False
+
+
+def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """Left-aligned columns separated by two spaces, a dashed rule under the header."""
+    cells = [[str(h) for h in headers], *([str(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(cells[0]), rule, *(line(row) for row in cells[1:])]
+
+
+def format_options(options: CameraOptions) -> str:
+    """Everything ``camera_options()`` offers, as readable plain-text tables."""
+    out: list[str] = ["Manufacturers and camera models"]
+    rows: list[tuple[object, ...]] = []
+    for m in options.manufacturers:
+        # A manufacturer without models still gets its own line.
+        rows += [(m.id, m.name, cm.id, cm.name) for cm in m.camera_models] or [
+            (m.id, m.name, "-", "-")
+        ]
+    out += _indent(
+        format_table(("manufacturer_id", "manufacturer", "camera_model_id", "camera_model"), rows)
+    )
+    out += ["", "Plans"]
+    days = ", ".join(str(d) for d in options.history_days) or "-"
+    out += [f"  history_days: {days}"]
+    out += _indent(format_table(("resolution_id", "resolution"), _ids(options.resolutions)))
+    for title, mapping in (
+        ("installation_local", options.installation_local),
+        ("installation_area", options.installation_area),
+        ("equipment_state", options.equipment_state),
+    ):
+        out += ["", f"Installation: {title}"]
+        out += _indent(format_table(("code", "meaning"), sorted(mapping.items())))
+    return "\n".join(out) + "\n"
+
+
+def _ids(items: Iterable[Any]) -> list[tuple[int, str]]:
+    return [(item.id, item.name) for item in items]
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["  " + line for line in lines]
