@@ -67,23 +67,25 @@ class _JsonLines:
 
 
 class _Csv:
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, header: bool) -> None:
         # "\n" rather than csv's default "\r\n": the output goes through pipes
         # and line tools far more often than into a strict RFC 4180 reader.
         self._writer = csv.writer(stream, lineterminator="\n")
-        self._writer.writerow(EVENT_FIELDS)
+        if header:
+            self._writer.writerow(EVENT_FIELDS)
 
     def write(self, event: Event) -> None:
         record = event_record(event)
         self._writer.writerow(["" if record[k] is None else record[k] for k in EVENT_FIELDS])
 
 
-def event_writer(fmt: str, stream: TextIO) -> EventWriter:
-    """A writer for ``fmt`` (``"jsonl"`` or ``"csv"``; csv writes its header now)."""
+def event_writer(fmt: str, stream: TextIO, *, header: bool = True) -> EventWriter:
+    """A writer for ``fmt`` (``"jsonl"`` or ``"csv"``; csv writes its header now
+    unless ``header=False``, for output appended to by a resumed run)."""
     if fmt == "jsonl":
         return _JsonLines(stream)
     if fmt == "csv":
-        return _Csv(stream)
+        return _Csv(stream, header=header)
     msg = f"format: must be jsonl or csv, got {fmt!r}"
     raise ValueError(msg)
 

@@ -28,6 +28,7 @@ import os
 import sys
 import time
 import traceback
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -46,6 +47,8 @@ from ._cli_args import (
 )
 from ._cli_output import Progress, event_writer, format_options
 from ._redact import Redactor
+from .backfill import Backfill
+from .checkpoint import Checkpoint
 from .client import MonuvClient
 from .errors import AuthenticationError, MonuvError
 from .models import Event
@@ -102,6 +105,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("jsonl", "csv"), default="jsonl", help="output format (%(default)s)"
     )
     events.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    events.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "save progress here as it goes, and resume from it if it exists (with --output,"
+            " the file is then appended to): a crashed or interrupted run continues with"
+            " no event lost or repeated"
+        ),
+    )
+    events.add_argument(
+        "--snapshots",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "also save each event's image as DIR/<event id>.jpg (files already there are"
+            " skipped, so re-running fills any gap); exit 1 if any download failed"
+        ),
+    )
     events.set_defaults(handler=_events)
 
     cameras = add_command(commands, common, "cameras", help="camera options; bulk camera creation")
@@ -233,21 +255,48 @@ def _read_token(args: argparse.Namespace) -> str | None:
     return os.environ.get(TOKEN_ENV, "").strip() or None
 
 
-def event_source(monuv: MonuvClient, args: argparse.Namespace) -> AsyncIterator[Event]:
-    """Where ``monuv events`` reads its events from: one call, easy to swap."""
-    return monuv.iter_events(
-        camera=args.camera, event_types=args.types, start_at=args.since, end_at=args.until
+def event_source(
+    monuv: MonuvClient, args: argparse.Namespace, resume_from: Checkpoint | None = None
+) -> Backfill:
+    """Where ``monuv events`` reads its events from: an exactly-once, resumable backfill."""
+    return monuv.backfill(
+        camera=args.camera,
+        event_types=args.types,
+        start_at=args.since,
+        end_at=args.until,
+        resume_from=resume_from,
     )
 
 
 @contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[TextIO]:
+def _output(path: Path | None, *, append: bool) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with path.open("w", encoding="utf-8", newline="") as stream:
+    with path.open("a" if append else "w", encoding="utf-8", newline="") as stream:
         yield stream
+
+
+def _load_checkpoint(path: Path | None) -> Checkpoint | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        return Checkpoint.from_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        msg = f"--checkpoint {path}: {exc}"
+        raise UsageError(msg) from None
+
+
+def _save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    # Write-then-rename: a crash mid-save leaves the previous checkpoint whole.
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(checkpoint.to_json(), encoding="utf-8")
+    os.replace(partial, path)
+
+
+_SAVE_EVERY = 2.0
+"""Seconds between checkpoint saves (and at the end, and when the walk fails)."""
 
 
 async def _events(ctx: _Context) -> int:
@@ -255,25 +304,91 @@ async def _events(ctx: _Context) -> int:
     progress = Progress(sys.stderr)
     started = time.perf_counter()
     count = 0
+    outcomes: Counter[str] = Counter()
+    resume = _load_checkpoint(args.checkpoint)
+    append = resume is not None and args.output is not None and args.output.exists()
     async with ctx.client() as monuv:
-        events = event_source(monuv, args)  # checks the filters before --output is truncated
-        with _output(args.output) as stream:
-            writer = event_writer(args.format, stream)
-            try:
-                async for event in events:
+        walk = event_source(monuv, args, resume)  # checks the filters before --output is opened
+        with _output(args.output, append=append) as stream:
+            writer = event_writer(args.format, stream, header=not append)
+            saved_at = time.monotonic()
+
+            def save() -> None:
+                nonlocal saved_at
+                if args.checkpoint is not None:
+                    # Only what is flushed may be claimed as done.
+                    stream.flush()
+                    _save_checkpoint(args.checkpoint, walk.checkpoint)
+                saved_at = time.monotonic()
+
+            async def written() -> AsyncIterator[Event]:
+                nonlocal count
+                while True:
+                    try:
+                        event = await anext(walk)
+                    except StopAsyncIteration:
+                        save()
+                        return
+                    except BaseException:
+                        # The walk failed or was interrupted between events:
+                        # everything yielded so far is written, keep it.
+                        save()
+                        raise
                     writer.write(event)
                     count += 1
+                    if time.monotonic() - saved_at >= _SAVE_EVERY:
+                        save()
                     if progress.enabled:
                         progress.update(f"{count:,} events, {monuv.stats.requests:,} requests")
+                    yield event
+
+            try:
+                async with walk:
+                    if args.snapshots is None:
+                        async for _ in written():
+                            pass
+                    else:
+                        async for result in monuv.download_snapshots(written(), args.snapshots):
+                            outcomes[result.status] += 1
+                            if result.error is not None:
+                                sys.stderr.write(
+                                    ctx.redact(
+                                        f"monuv: snapshot of event {result.event_id}:"
+                                        f" {result.error}\n"
+                                    )
+                                )
             finally:
                 progress.clear()
-        stats = monuv.stats
-    elapsed = time.perf_counter() - started
     sys.stderr.write(
-        f"monuv: {count:,} events, {stats.requests:,} requests"
-        f" ({stats.retries} retries), {elapsed:.2f} s\n"
+        _events_summary(
+            count,
+            monuv,
+            resume,
+            outcomes if args.snapshots is not None else None,
+            time.perf_counter() - started,
+        )
     )
-    return 0
+    return 1 if outcomes["failed"] else 0
+
+
+def _events_summary(
+    count: int,
+    monuv: MonuvClient,
+    resume: Checkpoint | None,
+    snapshots: Counter[str] | None,
+    elapsed: float,
+) -> str:
+    resumed = f" (resumed; {resume.yielded:,} before)" if resume is not None else ""
+    images = (
+        ""
+        if snapshots is None
+        else f", snapshots {snapshots['downloaded']:,} downloaded"
+        f" {snapshots['skipped']:,} skipped {snapshots['failed']:,} failed"
+    )
+    return (
+        f"monuv: {count:,} events{resumed}{images}, {monuv.stats.requests:,} requests"
+        f" ({monuv.stats.retries} retries), {elapsed:.2f} s\n"
+    )
 
 
 async def _camera_options(ctx: _Context) -> int:

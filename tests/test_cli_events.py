@@ -1,0 +1,101 @@
+"""`monuv events --checkpoint` resumes exactly; `--snapshots` saves every image."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from monuv_async import Checkpoint
+from monuv_async.testing import Fault, MonuvSimulator
+from test_cli import NOW, TOKEN, ThreadedSimulator, cli, expected_events
+
+WINDOW = ["--since", "2026-11-17", "--until", "2026-11-20"]
+
+
+@pytest.fixture
+def served() -> Iterator[ThreadedSimulator]:
+    threaded = ThreadedSimulator(cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
+    yield threaded
+    threaded.close()
+
+
+@pytest.fixture(autouse=True)
+def _token_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONUV_TOKEN", TOKEN)
+
+
+def ids_in(path: Path) -> list[int]:
+    return [json.loads(line)["id"] for line in path.read_text().splitlines()]
+
+
+def test_checkpoint_resumes_a_failed_run_without_loss_or_repeat(
+    served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run that dies midway saves its checkpoint; the re-run appends exactly the rest."""
+    sim = served.sim
+    out, saved = tmp_path / "events.jsonl", tmp_path / "walk.json"
+    calls = {"n": 0}
+
+    def fail_on_the_eighth(simulator: MonuvSimulator, page: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 8:  # this request and both of its retries fail
+            simulator.inject("events", Fault.status(500), Fault.status(500), Fault.status(500))
+
+    served.do(lambda: setattr(sim, "on_events_request", fail_on_the_eighth))
+    args = ["events", *WINDOW, "--output", str(out), "--checkpoint", str(saved)]
+    assert cli(sim, *args) == 1
+    first = ids_in(out)
+    checkpoint = Checkpoint.from_json(saved.read_text())
+    assert checkpoint.yielded == len(first) > 0
+    served.do(lambda: setattr(sim, "on_events_request", None))
+    capsys.readouterr()
+
+    assert cli(sim, *args) == 0
+    assert "resumed" in capsys.readouterr().err
+    everything = ids_in(out)
+    want = expected_events(sim, date(2026, 11, 17), date(2026, 11, 20))
+    assert len(everything) == len(set(everything)) == len(want)
+    assert set(everything) == set(want)
+    assert everything[: len(first)] == first
+
+
+def test_corrupt_checkpoint_is_a_usage_error(
+    served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checkpoint file that is not one stops the command with exit 2 before any request."""
+    saved = tmp_path / "walk.json"
+    saved.write_text("not json")
+    assert cli(served.sim, "events", *WINDOW, "--checkpoint", str(saved)) == 2
+    assert "--checkpoint" in capsys.readouterr().err
+    assert served.sim.stats.requests["events"] == 0
+
+
+def test_snapshots_saves_every_image(
+    served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--snapshots DIR saves one image per event and reports the counts."""
+    sim = served.sim
+    folder = tmp_path / "snaps"
+    assert cli(sim, "events", *WINDOW, "--snapshots", str(folder)) == 0
+    want = expected_events(sim, date(2026, 11, 17), date(2026, 11, 20))
+    assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(want)
+    assert f"snapshots {len(want):,} downloaded 0 skipped 0 failed" in capsys.readouterr().err
+
+
+def test_failed_snapshot_exits_1_and_a_rerun_fills_the_gap(
+    served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failed image makes the exit 1; re-running downloads only what is missing."""
+    sim = served.sim
+    folder = tmp_path / "snaps"
+    served.do(lambda: sim.inject("snapshot", Fault.status(404)))
+    assert cli(sim, "events", *WINDOW, "--snapshots", str(folder)) == 1
+    assert "1 failed" in capsys.readouterr().err
+    want = expected_events(sim, date(2026, 11, 17), date(2026, 11, 20))
+    assert len(list(folder.glob("*.jpg"))) == len(want) - 1
+    assert cli(sim, "events", *WINDOW, "--snapshots", str(folder)) == 0
+    assert f"1 downloaded {len(want) - 1:,} skipped 0 failed" in capsys.readouterr().err
