@@ -127,3 +127,20 @@ def test_masks_path_style_and_json_escaped_spellings() -> None:
     redact = Redactor("ab/cd+ef gh")
     text = 'path /x/ab/cd%2Bef%20gh/1 and body {"t": "ab\\/cd+ef gh"}'
     assert "ab" not in redact(text).replace("***", "")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "tok/en%2bs3cr%26t%3dx%20y",  # lower-case hex
+        "tok/en+s3cr&amp;t=x y",  # HTML-escaped
+        "tok&#47;en&#x2B;s3cr&#38;t=x y",  # numeric entities
+        "tok\\/en%2Bs3cr%26t%3Dx%20y",  # %-encoded with / kept, then JSON-escaped
+        "tok/en%2Bs3cr%26t%3Dx+y",  # form-encoded with / kept
+        "tok\\u002fen+s3cr\\u0026t=x y",  # JSON \\u escapes
+    ],
+)
+def test_masks_every_mix_of_spellings(spelling: str) -> None:
+    """Each character may be spelled differently; the token is masked whatever the mix."""
+    masked = Redactor("tok/en+s3cr&t=x y")(f"before {spelling} after")
+    assert masked == "before *** after"
