@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_cli import NOW, TOKEN, ThreadedSimulator, cli, expected_events
 
 from monuv_async import Checkpoint
 from monuv_async.testing import Fault, MonuvSimulator
-from test_cli import NOW, TOKEN, ThreadedSimulator, cli, expected_events
 
 WINDOW = ["--since", "2026-11-17", "--until", "2026-11-20"]
 
