@@ -89,6 +89,10 @@ class _WindowState:
 
 
 _DONE = object()
+# Batches (a page's new events) waiting for the caller, per sub-window: the
+# page walker behind each queue already holds pages ahead, so a short queue
+# only decouples the two.
+_BATCHES = 2
 _Queue = asyncio.Queue[tuple[Window, object]]
 
 
@@ -108,7 +112,8 @@ class Backfill:
         filters: dict[str, object],
         ordered: bool,
         concurrency: int,
-        windows_ahead: int = 3,
+        buffer: int,
+        windows_ahead: int = 2,
         resume_from: Checkpoint | None = None,
     ) -> None:
         self._fetch = fetch
@@ -116,6 +121,10 @@ class Backfill:
         self._ordered = ordered
         self._concurrency = concurrency
         self._windows_ahead = max(1, windows_ahead)
+        # One page budget shared by the sub-windows walked at once, so memory
+        # does not grow with how many run (each still keeps `concurrency`
+        # requests going: the semaphore is what bounds them all together).
+        self._buffer = max(concurrency, buffer // self._windows_ahead)
         self._done: set[str] = set()
         self._states: dict[str, _WindowState] = {}
         self._yielded = 0
@@ -173,7 +182,7 @@ class Backfill:
                 return await self._fetch(window, page)
 
             pages = iter_pages(
-                fetch, start_page=1, concurrency=self._concurrency, buffer=2 * self._concurrency
+                fetch, start_page=1, concurrency=self._concurrency, buffer=self._buffer
             )
             try:
                 async for page in pages:
@@ -257,7 +266,7 @@ class Backfill:
         queues: list[_Queue] = []
         for index, window in enumerate(self._windows):
             while len(queues) < min(index + self._windows_ahead, len(self._windows)):
-                queue: _Queue = asyncio.Queue(maxsize=self._concurrency)
+                queue: _Queue = asyncio.Queue(maxsize=_BATCHES)
                 self._start(self._windows[len(queues)], queue, tasks)
                 queues.append(queue)
             while True:
@@ -269,7 +278,7 @@ class Backfill:
             self._finish(window)
 
     async def _run_unordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
-        queue: _Queue = asyncio.Queue(maxsize=self._concurrency * self._windows_ahead)
+        queue: _Queue = asyncio.Queue(maxsize=_BATCHES * self._windows_ahead)
         waiting = list(reversed(self._windows))
         running = 0
         while waiting or running:

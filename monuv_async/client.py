@@ -22,6 +22,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
+    Sequence,
 )
 from contextlib import asynccontextmanager
 from datetime import date, datetime, tzinfo
@@ -84,7 +85,9 @@ class MonuvClient:
     client does; ``timeout`` applies to each try; ``retry=None`` never retries;
     ``rate_limit`` caps the requests started per second. A caller's
     ``session`` is used as-is and never closed. ``tz`` is the zone Monuv's
-    offset-less timestamps are read in.
+    offset-less timestamps are read in. ``page_buffer`` bounds the pages a
+    walk holds, requested or fetched and not yet consumed (default
+    ``2 * max_concurrency``).
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class MonuvClient:
         rate_limit: float | None = None,
         session: aiohttp.ClientSession | None = None,
         tz: tzinfo = SAO_PAULO,
+        page_buffer: int | None = None,
     ) -> None:
         if not isinstance(token, str) or not token.strip():
             msg = "token: must be a non-empty str"
@@ -111,12 +115,18 @@ class MonuvClient:
         if rate_limit is not None and not rate_limit > 0:
             msg = f"rate_limit: must be > 0 or None, got {rate_limit}"
             raise ValueError(msg)
+        if page_buffer is not None and (
+            isinstance(page_buffer, bool) or not isinstance(page_buffer, int) or page_buffer < 1
+        ):
+            msg = f"page_buffer: must be an int >= 1 or None, got {page_buffer!r}"
+            raise ValueError(msg)
         if retry is not None and not isinstance(retry, RetryPolicy):
             msg = "retry: must be a RetryPolicy or None"
             raise TypeError(msg)
         self._token = token
         self._base = _base_url(base_url)
         self._max_concurrency = max_concurrency
+        self._page_buffer = page_buffer or 2 * max_concurrency
         self._timeout = _client_timeout(timeout)
         self._retry = retry or RetryPolicy(attempts=1)
         self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
@@ -334,7 +344,7 @@ class MonuvClient:
         """Every page from ``start_page`` to the last, in order, fetched ahead.
 
         Arguments are checked now, before anything is sent. At most
-        ``2 * max_concurrency`` pages are held at once, whatever the total.
+        ``page_buffer`` pages are held at once, whatever the total.
         """
         filters = endpoints.event_filters(
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
@@ -353,7 +363,7 @@ class MonuvClient:
             fetch,
             start_page=start_page,
             concurrency=self._max_concurrency,
-            buffer=2 * self._max_concurrency,
+            buffer=self._page_buffer,
         )
 
     def iter_events(
@@ -374,7 +384,7 @@ class MonuvClient:
         filters = endpoints.event_filters(
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
-        return _events_of(self._pages(filters, 1), memory=2 * self._max_concurrency + 2)
+        return _events_of(self._pages(filters, 1), memory=self._page_buffer + 2)
 
     def backfill(
         self,
@@ -434,6 +444,7 @@ class MonuvClient:
             filters=identity,
             ordered=ordered,
             concurrency=self._max_concurrency,
+            buffer=self._page_buffer,
             resume_from=resume_from,
         )
 
@@ -491,19 +502,32 @@ async def _events_of(
     # Remember the ids of the last `memory` pages only: a shift during the
     # walk moves an event by at most the pages fetched ahead, so an older id
     # cannot come back, and memory stays bounded however long the walk.
-    order: deque[int] = deque()
-    seen: set[int] = set()
+    # `last` maps an id to the latest page it was on, so forgetting an old
+    # page never forgets an id that a newer page repeated. Whole-page set
+    # operations keep the common case (nothing repeated) cheap.
+    last: dict[int, int] = {}
+    recent: deque[tuple[int, set[int]]] = deque()
+    number = 0
     try:
         async for page in pages:
-            for event in page.events:
-                if event.id in seen:
-                    continue
-                seen.add(event.id)
-                order.append(event.id)
+            number += 1
+            ids = {event.id for event in page.events}
+            fresh: Sequence[Event] = page.events
+            if len(ids) != len(page.events) or not last.keys().isdisjoint(ids):
+                fresh, kept = [], set()
+                for event in page.events:
+                    if event.id not in last and event.id not in kept:
+                        kept.add(event.id)
+                        fresh.append(event)
+            last.update(dict.fromkeys(ids, number))
+            recent.append((number, ids))
+            if len(recent) > memory:
+                old, old_ids = recent.popleft()
+                for event_id in old_ids:
+                    if last.get(event_id) == old:
+                        del last[event_id]
+            for event in fresh:
                 yield event
-            limit = memory * max(page.per_page, len(page.events), 1)
-            while len(order) > limit:
-                seen.discard(order.popleft())
     finally:
         await pages.aclose()
 

@@ -517,8 +517,16 @@ class MonuvSimulator:
                 delay = self.latency
                 if self.latency_jitter > 0:
                     delay += self._jitter.uniform(0, self.latency_jitter)
-                await self._sleep(delay)
                 fault = self._take_fault(route)
+                if fault is None:
+                    # The latency is the whole time to answer, work included,
+                    # like a real server's: answer at arrival + delay however
+                    # many requests this one core handles meanwhile.
+                    deadline = asyncio.get_running_loop().time() + delay
+                    response = await process(request)
+                    await self._sleep(deadline - asyncio.get_running_loop().time())
+                    return response
+                await self._sleep(delay)
                 return await serve_with_fault(
                     fault, request, functools.partial(process, request), self._sleep
                 )

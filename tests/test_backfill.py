@@ -261,7 +261,7 @@ async def test_backfill_memory_is_bounded_by_the_sub_windows_in_progress(
             peak = max(peak, sum(len(s.seen) for s in walk._states.values()))
         assert walk._states == {}
     per_day = 3 * 40
-    # Three sub-windows are walked at once (plus the simulator's "today", which
+    # Two sub-windows are walked at once (plus the simulator's "today", which
     # holds events up to NOW): never the whole backfill.
-    assert peak <= 4 * per_day
+    assert peak <= 3 * per_day
     assert peak < len(ids_in_window(sim))

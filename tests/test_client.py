@@ -7,8 +7,9 @@ import gc
 import json
 import logging
 import warnings
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
+from monuv_async.client import _events_of
+from monuv_async.models import Event, EventPage
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -525,6 +528,24 @@ async def test_walker_holds_a_bounded_number_of_pages_for_a_slow_consumer() -> N
     assert requested_while_parked == 1 + 2 * 3
 
 
+async def test_page_buffer_sets_how_far_a_walk_runs_ahead() -> None:
+    """page_buffer=5 lets a parked walk request exactly 5 pages past the one it handed out."""
+    routes = {("GET", "/api/v1/events"): page_handler(total_pages=200)}
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_concurrency=2, page_buffer=5) as m,
+        aclosing(m.iter_event_pages()) as pages,
+    ):
+        async for _ in pages:
+            await asyncio.sleep(0.2)
+            break
+        requested_while_parked = len(srv.seen)
+    assert requested_while_parked == 1 + 5
+    assert srv.max_in_flight <= 2
+    with pytest.raises(ValueError, match=r"^page_buffer"):
+        MonuvClient(TOKEN, page_buffer=0)
+
+
 def library_tasks() -> list[asyncio.Task[Any]]:
     """Unfinished tasks running monuv_async code (the test server's are not ours)."""
     found = []
@@ -718,3 +739,19 @@ async def test_token_appears_in_no_log_record_or_exception(
     leaked = [t for t in texts if TOKEN in t or "s3cret" in t or "TOKEN" in t]
     assert leaked == []
     assert any("token=***" in record.getMessage() for record in caplog.records)
+
+
+async def test_iter_events_skips_repeats_without_forgetting_shifted_ids() -> None:
+    """Ids repeated by a shift are yielded once, even after their first page is forgotten."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def page(number: int, ids: list[int]) -> EventPage:
+        return EventPage(9, 3, number, 3, tuple(Event(i, at, 1) for i in ids))
+
+    async def pages() -> AsyncGenerator[EventPage, None]:
+        yield page(1, [1, 2, 3])
+        yield page(2, [3, 4, 5])  # shifted by one: 3 again
+        yield page(3, [3, 6, 6])  # 3 again, after page 1 is forgotten; 6 twice
+
+    got = [event.id async for event in _events_of(pages(), memory=1)]
+    assert got == [1, 2, 3, 4, 5, 6]
