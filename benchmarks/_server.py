@@ -1,0 +1,230 @@
+"""A :class:`~monuv_async.testing.MonuvSimulator` served from a separate process.
+
+The benchmarks measure the client's event loop, so the simulator must not
+share it (nor its GIL): :func:`start_server` runs ``python -m benchmarks._server``
+in a child process, which builds the simulator from a :class:`SimConfig`,
+binds 127.0.0.1 on a free port, and reports its URL on stdout when it is
+ready to answer. The parent keeps a small line protocol on the child's
+stdin/stdout to read or reset the simulator's counters (``stats``, ``reset``)
+and to stop it (``quit``, or just closing stdin).
+
+The token travels in the child's environment, never on its command line and
+never on any output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+from . import FIXED_NOW, new_token
+
+__all__ = ["ServerProcess", "SimConfig", "sim_stats", "start_server"]
+
+ROOT = Path(__file__).resolve().parent.parent
+_TOKEN_ENV = "MONUV_BENCH_TOKEN"
+
+
+@dataclasses.dataclass(frozen=True)
+class SimConfig:
+    """The simulator's knobs (see :class:`~monuv_async.testing.MonuvSimulator`)."""
+
+    seed: int = 1
+    cameras: int = 3
+    events_per_camera_per_day: int = 300
+    days: int = 4
+    per_page: int = 30
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+    now: str = FIXED_NOW.isoformat()
+
+    @property
+    def events(self) -> int:
+        """How many events the data set holds."""
+        return self.cameras * self.events_per_camera_per_day * self.days
+
+    def simulator_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``MonuvSimulator``."""
+        return {
+            "seed": self.seed,
+            "cameras": self.cameras,
+            "events_per_camera_per_day": self.events_per_camera_per_day,
+            "days": self.days,
+            "per_page": self.per_page,
+            "latency": self.latency,
+            "latency_jitter": self.latency_jitter,
+            "now": datetime.fromisoformat(self.now),
+        }
+
+
+def sim_stats(sim: Any) -> dict[str, Any]:
+    """The counters of a simulator, as plain JSON-able data."""
+    stats = sim.stats
+    return {
+        "requests": dict(stats.requests),
+        "max_in_flight": stats.max_in_flight,
+        "connections": stats.connections,
+        "created": dict(stats.created),
+        "events": len(sim.events),
+        "cameras": len(sim.cameras),
+    }
+
+
+class ServerProcess:
+    """A running simulator in a child process: its URL, its token, its counters."""
+
+    def __init__(self, proc: subprocess.Popen[str], token: str, config: SimConfig) -> None:
+        self._proc = proc
+        self.token = token
+        self.config = config
+        self.url = ""
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        assert proc.stdout is not None
+        self._reader = threading.Thread(target=self._read, args=(proc.stdout,), daemon=True)
+        self._reader.start()
+
+    def __repr__(self) -> str:
+        return f"<ServerProcess {self.url or '(starting)'} pid={self._proc.pid} token=***>"
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _answer(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            msg = f"simulator process did not answer within {timeout:.0f} s"
+            raise RuntimeError(msg) from None
+        if line is None:
+            msg = f"simulator process exited (code {self._proc.poll()})"
+            raise RuntimeError(msg)
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def _command(self, command: str, timeout: float = 30.0) -> dict[str, Any]:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        return self._answer(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the child reports its URL."""
+        self.url = str(self._answer(timeout)["ready"])
+
+    def stats(self) -> dict[str, Any]:
+        """The simulator's counters (see :func:`sim_stats`)."""
+        return self._command("stats")
+
+    def reset_stats(self) -> None:
+        """Zero the simulator's counters."""
+        self._command("reset")
+
+    def stop(self) -> None:
+        """Ask the child to stop, and make sure it has. Idempotent."""
+        proc = self._proc
+        if proc.poll() is None and proc.stdin is not None and not proc.stdin.closed:
+            try:
+                proc.stdin.write("quit\n")
+                proc.stdin.flush()
+                proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        self._reader.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_server(config: SimConfig, *, timeout: float = 120.0) -> ServerProcess:
+    """Start a simulator in a child process and wait until it answers."""
+    token = new_token()
+    env = dict(os.environ)
+    env[_TOKEN_ENV] = token
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks._server", json.dumps(dataclasses.asdict(config))],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    server = ServerProcess(proc, token, config)
+    try:
+        server.wait_ready(timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+# -- the child --------------------------------------------------------------------
+
+
+def _reply(answer: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+
+
+async def _serve(config: SimConfig, token: str) -> None:
+    from monuv_async.testing import MonuvSimulator  # noqa: PLC0415 - the child only
+
+    sim = MonuvSimulator(token, host="127.0.0.1", port=0, **config.simulator_kwargs())
+    loop = asyncio.get_running_loop()
+    async with sim:
+        _reply({"ready": sim.url})
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            command = line.strip()
+            if not line or command == "quit":
+                return
+            if command == "stats":
+                _reply(sim_stats(sim))
+            elif command == "reset":
+                sim.reset_stats()
+                _reply({"ok": True})
+            else:
+                _reply({"error": f"unknown command {command!r}"})
+
+
+def _child_main(argv: list[str]) -> None:
+    token = os.environ.pop(_TOKEN_ENV, "")
+    if not token or len(argv) != 1:
+        sys.exit("usage: MONUV_BENCH_TOKEN=... python -m benchmarks._server '<SimConfig JSON>'")
+    config = SimConfig(**json.loads(argv[0]))
+    asyncio.run(_serve(config, token))
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1:])

@@ -1,0 +1,311 @@
+"""(c) Memory: peak RSS growth while streaming 100k and 400k events.
+
+Two simulators (another process each) hold 100,000 and 400,000 events at 500
+a page (the largest page, so the most memory per buffered page), both at
+10,000 events a day: the 400k data set is 4x longer (40 days instead of 10),
+not 4x denser, so ``backfill(split="day")`` has sub-windows of the same size
+in both and only the length of the walk changes.
+
+Each (walk, size) runs in a *fresh* Python subprocess, so peaks are never
+shared. The child builds a client (``max_concurrency=8``, the default), reads
+one page (session, connection and converter ready), collects garbage, and
+takes the baseline RSS. Then it streams every event through ``iter_events()``
+or ``backfill(split="day")``, counting each one and dropping it, while a
+thread samples the RSS (psutil, every 2 ms); ``getrusage``'s ``ru_maxrss`` is
+read too, and counts only if it rose during the walk (on Linux it keeps the
+parent's peak across fork and exec, so it often starts above the child's
+own RSS and never rises). Growth is the peak minus the baseline.
+
+RSS also counts what the allocator keeps after freeing (fragmentation), so a
+second fresh subprocess per (walk, size) runs the same walk under
+``tracemalloc``, started after the baseline: its peak is the most Python
+memory the walk held alive at once. It is shown beside the RSS for
+diagnosis; the targets are on RSS.
+
+Targets: at most 8 MB of growth for 100k events, and flat: the 400k walk
+grows no more than the 100k one (within 1 MB of RSS noise) and stays under
+8 MB too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from datetime import date
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]  # no stubs; a bench-only dependency
+
+from monuv_async import MonuvClient
+
+from . import Check, Report, table
+from ._server import ROOT, SimConfig, start_server
+from .latency import window_of
+
+__all__ = ["MODES", "SIZES", "MemorySample", "measure", "report", "run", "stream"]
+
+MB = 1024 * 1024
+CONCURRENCY = 8
+SIZES = {
+    100_000: SimConfig(cameras=10, events_per_camera_per_day=1000, days=10, per_page=500),
+    400_000: SimConfig(cameras=10, events_per_camera_per_day=1000, days=40, per_page=500),
+}
+MODES = ("iter_events", "backfill_day")
+TARGET_MB = 8.0
+FLAT_SLACK_MB = 1.0
+_TOKEN_ENV = "MONUV_BENCH_TOKEN"
+
+
+@dataclasses.dataclass(frozen=True)
+class MemorySample:
+    """One walk: events read, baseline and peak RSS in bytes, seconds."""
+
+    mode: str
+    events: int
+    baseline: int
+    peak: int
+    sampled_peak: int
+    maxrss_rose: bool
+    seconds: float
+    heap_peak: int | None = None
+    """With ``trace``: tracemalloc's peak during the walk (its RSS figures are then moot)."""
+
+    @property
+    def growth(self) -> int:
+        """Peak minus baseline, in bytes."""
+        return self.peak - self.baseline
+
+
+class _Sampler:
+    """A thread reading this process's RSS every ``interval`` seconds, keeping the peak."""
+
+    def __init__(self, interval: float = 0.002) -> None:
+        self._process = psutil.Process()
+        self._interval = interval
+        self._stop = threading.Event()
+        self.peak = self._process.memory_info().rss
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def __enter__(self) -> _Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._process.memory_info().rss)
+
+
+def _maxrss_bytes() -> int:
+    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return value if sys.platform == "darwin" else value * 1024
+
+
+async def stream(
+    url: str,
+    token: str,
+    mode: str,
+    *,
+    window: tuple[date, date] | None = None,
+    concurrency: int = CONCURRENCY,
+    trace: bool = False,
+) -> MemorySample:
+    """Stream every event through ``mode`` and measure this process's RSS around it.
+
+    With ``trace``, tracemalloc runs during the walk and its peak is reported.
+    """
+    async with MonuvClient(token, base_url=url, max_concurrency=concurrency) as monuv:
+        await monuv.events_page(page=1)
+        gc.collect()
+        process = psutil.Process()
+        baseline = process.memory_info().rss
+        maxrss_before = _maxrss_bytes()
+        events = 0
+        started = time.perf_counter()
+        if trace:
+            tracemalloc.start()
+        with _Sampler() as sampler:
+            if mode == "iter_events":
+                async for _ in monuv.iter_events():
+                    events += 1
+            elif mode == "backfill_day":
+                if window is None:
+                    msg = "backfill_day needs a window"
+                    raise ValueError(msg)
+                async with monuv.backfill(start_at=window[0], end_at=window[1]) as walk:
+                    async for _ in walk:
+                        events += 1
+            else:
+                msg = f"mode: unknown {mode!r}"
+                raise ValueError(msg)
+        seconds = time.perf_counter() - started
+        heap_peak = None
+        if trace:
+            heap_peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        maxrss_after = _maxrss_bytes()
+    maxrss_rose = maxrss_after > maxrss_before
+    peak = max(sampler.peak, maxrss_after) if maxrss_rose else sampler.peak
+    return MemorySample(mode, events, baseline, peak, sampler.peak, maxrss_rose, seconds, heap_peak)
+
+
+def _in_subprocess(
+    url: str, token: str, mode: str, window: tuple[date, date], *, trace: bool = False
+) -> MemorySample:
+    """Run :func:`stream` in a fresh interpreter and read its answer."""
+    args = {
+        "url": url,
+        "mode": mode,
+        "start": window[0].isoformat(),
+        "end": window[1].isoformat(),
+        "trace": trace,
+    }
+    env = dict(os.environ)
+    env[_TOKEN_ENV] = token
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", "--child", json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        msg = f"memory child ({mode}) failed with code {done.returncode}:\n{done.stderr[-2000:]}"
+        raise RuntimeError(msg)
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return MemorySample(**answer)
+
+
+def _child(argv: list[str]) -> None:
+    token = os.environ.pop(_TOKEN_ENV, "")
+    args = json.loads(argv[0])
+    window = (date.fromisoformat(args["start"]), date.fromisoformat(args["end"]))
+    sample = asyncio.run(
+        stream(args["url"], token, args["mode"], window=window, trace=bool(args["trace"]))
+    )
+    print(json.dumps(dataclasses.asdict(sample)), flush=True)
+
+
+@dataclasses.dataclass
+class MemoryResult:
+    """Samples keyed by (mode, events in the data set)."""
+
+    samples: dict[tuple[str, int], MemorySample]
+    heap_peaks: dict[tuple[str, int], int]
+    per_page: int
+    concurrency: int
+
+
+def measure(
+    sizes: dict[int, SimConfig] | None = None, modes: tuple[str, ...] = MODES
+) -> MemoryResult:
+    """One simulator per size, fresh subprocesses per (mode, size): RSS, then tracemalloc."""
+    sizes = SIZES if sizes is None else sizes
+    samples: dict[tuple[str, int], MemorySample] = {}
+    heap_peaks: dict[tuple[str, int], int] = {}
+    for size, config in sizes.items():
+        with start_server(config) as server:
+            for mode in modes:
+                for trace in (False, True):
+                    sample = _in_subprocess(
+                        server.url, server.token, mode, window_of(config), trace=trace
+                    )
+                    if sample.events != size:
+                        msg = f"{mode} read {sample.events} events, expected {size}"
+                        raise RuntimeError(msg)
+                    if trace:
+                        heap_peaks[mode, size] = sample.heap_peak or 0
+                    else:
+                        samples[mode, size] = sample
+    per_page = next(iter(sizes.values())).per_page
+    return MemoryResult(samples, heap_peaks, per_page, CONCURRENCY)
+
+
+def report(result: MemoryResult) -> Report:
+    """The figures, side by side, and the checks against the targets."""
+    rows = []
+    for (mode, size), s in sorted(result.samples.items()):
+        rows.append(
+            (
+                f"{mode} {size // 1000}k",
+                f"{s.baseline / MB:.1f}",
+                f"{s.peak / MB:.1f}",
+                f"{s.growth / MB:.2f}",
+                f"{result.heap_peaks.get((mode, size), 0) / MB:.2f}",
+                "yes" if s.maxrss_rose else "no",
+                f"{s.seconds:.2f}",
+                f"{s.events / s.seconds:,.0f}",
+            )
+        )
+    lines = [
+        f"{result.per_page} events a page, max_concurrency={result.concurrency}, "
+        "10,000 events a day; a fresh subprocess per walk",
+        "",
+        *table(
+            [
+                "walk",
+                "baseline MB",
+                "peak MB",
+                "growth MB",
+                "heap peak MB",
+                "maxrss rose",
+                "seconds",
+                "events/s",
+            ],
+            rows,
+        ),
+        "(heap peak: tracemalloc's peak during the same walk in another fresh subprocess)",
+    ]
+    checks: list[Check] = []
+    sizes = sorted({size for _, size in result.samples})
+    small, large = sizes[0], sizes[-1]
+    for mode in sorted({mode for mode, _ in result.samples}):
+        low = result.samples[mode, small].growth / MB
+        high = result.samples[mode, large].growth / MB
+        checks.append(
+            Check(f"{mode} growth, {small // 1000}k events", low, TARGET_MB, unit=" MB", decimals=2)
+        )
+        checks.append(
+            Check(
+                f"{mode} growth, {large // 1000}k events (flat: <= 8 MB and <= {small // 1000}k "
+                f"growth + {FLAT_SLACK_MB:.0f} MB)",
+                high,
+                min(TARGET_MB, low + FLAT_SLACK_MB),
+                unit=" MB",
+                decimals=2,
+            )
+        )
+    return Report("memory", "(c) memory: streaming 100k and 400k events", lines, checks)
+
+
+def run() -> Report:
+    """Start the simulators, measure each walk in its own subprocess, print the report."""
+    started = time.perf_counter()
+    rep = report(measure())
+    rep.seconds = time.perf_counter() - started
+    print(rep.text(), flush=True)
+    return rep
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        _child(sys.argv[2:])
+    else:
+        with contextlib.suppress(KeyboardInterrupt):
+            sys.exit(0 if all(c.met for c in run().checks) else 1)
