@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import attrs
+from _async_helpers import ThreadedSimulator
 from aiohttp import web
 
 from monuv_async import (
@@ -150,33 +150,6 @@ async def setup_client_and_user(monuv: MonuvClient) -> tuple[int, int]:
     return client.id, client.users[0].id
 
 
-async def wait_until(predicate: Callable[[], bool], *, turns: int = 400) -> bool:
-    """Whether ``predicate()`` becomes true within ``turns`` short sleeps (bounded, not timed)."""
-    for _ in range(turns):
-        if predicate():
-            return True
-        await asyncio.sleep(0.005)
-    return predicate()
-
-
-def library_tasks() -> list[asyncio.Task[Any]]:
-    """Unfinished tasks running monuv_async code (the simulator's handlers excluded)."""
-    found = []
-    for task in asyncio.all_tasks():
-        if task.done():
-            continue
-        code = getattr(task.get_coro(), "cr_code", None)
-        name = code.co_filename if code is not None else ""
-        if "monuv_async" in name and "testing" not in name and "_sim_" not in name:
-            found.append(task)
-    return found
-
-
-async def settled() -> bool:
-    """Whether the library's tasks all finish within a bounded number of loop turns."""
-    return await wait_until(lambda: not library_tasks())
-
-
 def acquired(connector: aiohttp.BaseConnector) -> int:
     """Connections the connector has handed out and not had back."""
     return len(connector._acquired)
@@ -257,50 +230,9 @@ class SlowBody:
 # -- a simulator in a thread, for the CLI (which runs its own asyncio.run) -------------------
 
 
-class ThreadedSimulator:
-    """A :class:`MonuvSimulator` served by an event loop in a background thread."""
-
-    def __init__(self, token: str, **kwargs: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-        async def start() -> MonuvSimulator:
-            sim = MonuvSimulator(token, **kwargs)
-            await sim.start()
-            return sim
-
-        self.sim = self.call(start())
-
-    def call(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the simulator's loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def do(self, fn: Callable[[], T]) -> T:
-        """Call ``fn`` on the simulator's loop (changes to, or reads of, its state)."""
-
-        async def wrapper() -> T:
-            return fn()
-
-        return self.call(wrapper())
-
-    def idle(self) -> None:
-        """Wait until the simulator handles no request (stalled handlers have ended)."""
-
-        async def wait() -> None:
-            await wait_until(lambda: self.sim.stats.in_flight == 0, turns=2000)
-
-        self.call(wait())
-
-    def close(self) -> None:
-        self.call(self.sim.close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
-
-
 @contextlib.contextmanager
 def threaded_sim(token: str, **changes: Any) -> Iterator[ThreadedSimulator]:
+    """A :class:`ThreadedSimulator` with the suites' small data set, closed after."""
     served = ThreadedSimulator(token, **{**SIM_ARGS, **changes})
     try:
         yield served

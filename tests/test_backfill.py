@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from _async_helpers import library_tasks
 
 from monuv_async import MonuvClient, RetryPolicy, ServerError
 from monuv_async.backfill import split_window
@@ -238,13 +239,7 @@ async def test_early_stop_of_a_split_backfill_leaves_nothing_running(
         async with monuv.backfill(start_at=START, end_at=END, ordered=False) as walk:
             async for _ in walk:
                 break
-        pending = [
-            t
-            for t in asyncio.all_tasks()
-            if "monuv_async" in getattr(getattr(t.get_coro(), "cr_code", None), "co_filename", "")
-            and not t.done()
-        ]
-        assert pending == []
+        assert library_tasks() == []
         assert monuv._semaphore._value == 4  # type: ignore[attr-defined]
         await asyncio.gather(*(monuv.events_page(page=1) for _ in range(4)))
     assert monuv.stats.in_flight == 0

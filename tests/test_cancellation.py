@@ -24,15 +24,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from _async_helpers import library_tasks, settled, wait_until
 from _resilience_helpers import (
     END,
     SIM_ARGS,
     START,
     SlowBody,
     acquired,
-    library_tasks,
-    settled,
-    wait_until,
 )
 
 from monuv_async import CameraUpdate, MonuvClient, RetryPolicy

@@ -8,7 +8,6 @@ in a subprocess, where signals and exit statuses are real.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -16,17 +15,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from _async_helpers import ThreadedSimulator
 
 from monuv_async import MonuvClient, NewClient, NewUser
 from monuv_async import cli as cli_module
@@ -43,44 +42,10 @@ TOKEN = "cli+Secret=Tok&en-7Q3Z"
 CNPJ = "11.222.333/0001-81"
 
 
-class ThreadedSimulator:
-    """A :class:`MonuvSimulator` served by an event loop in a background thread."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-        async def start() -> MonuvSimulator:
-            sim = MonuvSimulator(TOKEN, **kwargs)
-            await sim.start()
-            return sim
-
-        self.sim = self.call(start())
-
-    def call(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the simulator's loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=20)
-
-    def do(self, fn: Callable[[], T]) -> T:
-        """Call ``fn`` on the simulator's loop (for changes to its state)."""
-
-        async def wrapper() -> T:
-            return fn()
-
-        return self.call(wrapper())
-
-    def close(self) -> None:
-        self.call(self.sim.close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
-
-
 @pytest.fixture
 def served() -> Iterator[ThreadedSimulator]:
     """A small simulator (2 cameras, 3 days of 40 events each) at a fixed clock."""
-    threaded = ThreadedSimulator(cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
+    threaded = ThreadedSimulator(TOKEN, cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
     yield threaded
     threaded.close()
 

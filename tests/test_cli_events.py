@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_cli import NOW, TOKEN, ThreadedSimulator, cli, expected_events
+from _async_helpers import ThreadedSimulator
+from test_cli import NOW, TOKEN, cli, expected_events
 
 from monuv_async import Checkpoint
 from monuv_async.testing import Fault, MonuvSimulator
@@ -18,7 +19,7 @@ WINDOW = ["--since", "2026-11-17", "--until", "2026-11-20"]
 
 @pytest.fixture
 def served() -> Iterator[ThreadedSimulator]:
-    threaded = ThreadedSimulator(cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
+    threaded = ThreadedSimulator(TOKEN, cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
     yield threaded
     threaded.close()
 

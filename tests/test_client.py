@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from _async_helpers import library_tasks, settled
 from _loopback import json_answer, serve
 from aiohttp import web
 
@@ -544,25 +545,6 @@ async def test_page_buffer_sets_how_far_a_walk_runs_ahead() -> None:
     assert srv.max_in_flight <= 2
     with pytest.raises(ValueError, match=r"^page_buffer"):
         MonuvClient(TOKEN, page_buffer=0)
-
-
-def library_tasks() -> list[asyncio.Task[Any]]:
-    """Unfinished tasks running monuv_async code (the test server's are not ours)."""
-    found = []
-    for task in asyncio.all_tasks():
-        code = getattr(task.get_coro(), "cr_code", None)
-        if not task.done() and code is not None and "monuv_async" in code.co_filename:
-            found.append(task)
-    return found
-
-
-async def settled(turns: int = 200) -> bool:
-    """Whether the library's tasks are all finished within ``turns`` short sleeps."""
-    for _ in range(turns):
-        if not library_tasks():
-            return True
-        await asyncio.sleep(0.005)
-    return False
 
 
 async def test_early_stop_cancels_prefetch_and_frees_connections() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _async_helpers import settled, wait_until
 from _resilience_helpers import (
     ALL_KINDS,
     CNPJ,
@@ -29,12 +30,10 @@ from _resilience_helpers import (
     is_contract_error,
     kind_ids,
     read_results,
-    settled,
     setup_client_and_user,
     small_sim,
     spy_sleep,
     threaded_sim,
-    wait_until,
     write_cameras_csv,
 )
 
