@@ -17,6 +17,7 @@ from urllib.parse import quote
 import attrs
 from yarl import URL
 
+from ._checks import check_int
 from ._redact import MASK
 from ._wire import WireError, converter_for, dumps, shown, unwrap_one
 from .documents import normalize_document
@@ -31,6 +32,7 @@ __all__ = [
     "block_client",
     "block_user",
     "camera_options",
+    "check_id",
     "create_camera",
     "create_client",
     "create_client_user",
@@ -136,7 +138,7 @@ def create_client(new: NewClient) -> Spec[Client]:
 
 def create_client_user(client_id: int, new: NewUser) -> Spec[User]:
     """``POST /api/v1/clients/{client_id}/users``."""
-    _check_id("client_id", client_id)
+    check_id("client_id", client_id)
     _check_type("new", new, NewUser)
     return Spec(
         "create_client_user",
@@ -168,13 +170,13 @@ def unblock_client(document: str) -> Spec[None]:
 
 def block_user(user_id: int) -> Spec[None]:
     """``GET /api/user/block/{token}/{id}``."""
-    _check_id("user_id", user_id)
+    check_id("user_id", user_id)
     return _block("block_user", "user", "block", str(user_id))
 
 
 def unblock_user(user_id: int) -> Spec[None]:
     """``GET /api/user/unblock/{token}/{id}``."""
-    _check_id("user_id", user_id)
+    check_id("user_id", user_id)
     return _block("unblock_user", "user", "unblock", str(user_id))
 
 
@@ -204,7 +206,7 @@ def create_camera(new: NewCamera) -> Spec[Camera]:
 
 def update_camera(camera_id: int, changes: CameraUpdate) -> Spec[Camera]:
     """``PUT /api/v1/cameras/{id}``."""
-    _check_id("camera_id", camera_id)
+    check_id("camera_id", camera_id)
     _check_type("changes", changes, CameraUpdate)
     return Spec(
         "update_camera",
@@ -253,7 +255,7 @@ def event_filters(
     "midnight UTC" asks for the right Brazilian day.
     """
     if camera is not None:
-        _check_id("camera", camera)
+        check_id("camera", camera)
     types: tuple[int, ...] | None = None
     if event_types is not None:
         if isinstance(event_types, str | bytes) or not isinstance(event_types, Iterable):
@@ -264,7 +266,7 @@ def event_filters(
             msg = "event_types: must not be empty (use None for every type)"
             raise ValueError(msg)
         for value in types:
-            _check_id("event_types", value)
+            check_id("event_types", value)
     start = _as_date("start_at", start_at, tz)
     end = _as_date("end_at", end_at, tz)
     if start is not None and end is not None and start > end:
@@ -275,7 +277,7 @@ def event_filters(
 
 def events_page(filters: EventFilters, page: int = 1) -> Spec[EventPage]:
     """``GET /api/v1/events`` for one page (1-based)."""
-    _check_id("page", page)
+    check_id("page", page)
     return Spec(
         "events",
         "GET",
@@ -296,13 +298,9 @@ def _as_date(field: str, value: date | datetime | None, tz: tzinfo) -> date | No
     raise TypeError(msg)
 
 
-def _check_id(field: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        msg = f"{field}: must be an int, not {type(value).__name__}"
-        raise TypeError(msg)
-    if value < 1:
-        msg = f"{field}: must be >= 1, got {value}"
-        raise ValueError(msg)
+def check_id(field: str, value: object) -> None:
+    """An id, page number or count: an int >= 1 (``TypeError``/``ValueError`` naming it)."""
+    check_int(field, value)
 
 
 def _check_type(field: str, value: object, cls: type[Any]) -> None:

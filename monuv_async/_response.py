@@ -14,7 +14,7 @@ from datetime import tzinfo
 from typing import TypeVar
 
 from ._endpoints import Spec
-from ._wire import loads
+from ._wire import loads, unwrap_one
 from .errors import (
     APIError,
     MonuvError,
@@ -139,11 +139,9 @@ def error_for_status(
     message = _REASONS.get(status, "HTTP error")
     field_errors: dict[str, tuple[str, ...]] = {}
     try:
-        data = loads(body)
-    except ValueError:
+        data: object = unwrap_one(loads(body))
+    except ValueError:  # not JSON, or not an object: the HTTP reason stands
         data = None
-    if isinstance(data, list) and len(data) == 1:
-        data = data[0]
     if isinstance(data, dict):
         server_message = data.get("message") or data.get("msg") or data.get("error")
         if isinstance(server_message, str) and server_message.strip():
@@ -174,8 +172,9 @@ def _field_errors(value: object, redact: Callable[[str], str]) -> dict[str, tupl
 
 
 def _text(body: bytes, redact: Callable[[str], str]) -> str:
-    # Cut before redacting could split a token in two; redact, then cut.
-    return redact(body[: BODY_LIMIT * 2].decode("utf-8", "replace"))[:BODY_LIMIT]
+    # Redact the whole text, then cut: a cut first could split a token in two
+    # halves that no longer match the mask. (Error path only: cheap enough.)
+    return redact(body.decode("utf-8", "replace"))[:BODY_LIMIT]
 
 
 def _unexpected(

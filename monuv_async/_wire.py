@@ -60,7 +60,16 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the speed extra
     orjson = None  # type: ignore[assignment]
 
-loads: Callable[[bytes], Any] = json.loads if orjson is None else orjson.loads
+_decode: Callable[[bytes], Any] = json.loads if orjson is None else orjson.loads
+
+
+def loads(body: bytes) -> Any:
+    """Decode JSON; any failure, a nesting too deep for the stdlib included, is a ValueError."""
+    try:
+        return _decode(body)
+    except RecursionError:
+        msg = "JSON nested too deeply"
+        raise ValueError(msg) from None
 
 
 def dumps(value: Any) -> bytes:

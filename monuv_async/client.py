@@ -36,6 +36,7 @@ import attrs
 from yarl import URL
 
 from . import _endpoints as endpoints
+from ._checks import check_int, check_number
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
 from ._response import read_response
@@ -106,20 +107,11 @@ class MonuvClient:
         if not isinstance(token, str) or not token.strip():
             msg = "token: must be a non-empty str"
             raise ValueError(msg)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
-            msg = "max_concurrency: must be an int"
-            raise TypeError(msg)
-        if max_concurrency < 1:
-            msg = f"max_concurrency: must be >= 1, got {max_concurrency}"
-            raise ValueError(msg)
-        if rate_limit is not None and not rate_limit > 0:
-            msg = f"rate_limit: must be > 0 or None, got {rate_limit}"
-            raise ValueError(msg)
-        if page_buffer is not None and (
-            isinstance(page_buffer, bool) or not isinstance(page_buffer, int) or page_buffer < 1
-        ):
-            msg = f"page_buffer: must be an int >= 1 or None, got {page_buffer!r}"
-            raise ValueError(msg)
+        check_int("max_concurrency", max_concurrency)
+        if page_buffer is not None:
+            check_int("page_buffer", page_buffer)
+        if rate_limit is not None:
+            check_number("rate_limit", rate_limit, positive=True)
         if retry is not None and not isinstance(retry, RetryPolicy):
             msg = "retry: must be a RetryPolicy or None"
             raise TypeError(msg)
@@ -253,10 +245,13 @@ class MonuvClient:
 
     @asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
-        """A rate-limit start slot, then a place under the semaphore, for one try."""
-        if self._limiter is not None:
-            await self._limiter.acquire()
+        """A place under the semaphore, then a rate-limit start slot, for one try."""
         async with self._semaphore:
+            # The start slot is taken once a place is held: taken before, the
+            # slots of requests queued for the semaphore would all come due
+            # while they wait, and they would start together in a burst.
+            if self._limiter is not None:
+                await self._limiter.acquire()
             self.stats.requests += 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
@@ -354,7 +349,7 @@ class MonuvClient:
     def _pages(
         self, filters: endpoints.EventFilters, start_page: int
     ) -> AsyncGenerator[EventPage, None]:
-        endpoints.events_page(filters, start_page)  # checks start_page before the walk starts
+        endpoints.check_id("start_page", start_page)  # now, before the walk starts
 
         async def fetch(number: int) -> EventPage:
             return await self._call(endpoints.events_page(filters, number))
@@ -464,9 +459,7 @@ class MonuvClient:
         takes a place under the client's semaphore. The token is never sent.
         """
         limit = self._max_concurrency if concurrency is None else concurrency
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            msg = f"concurrency: must be an int >= 1, got {concurrency!r}"
-            raise ValueError(msg)
+        check_int("concurrency", limit)
         folder = Path(dest_dir)
         folder.mkdir(parents=True, exist_ok=True)
         session = self._get_session()
@@ -549,7 +542,4 @@ def _base_url(value: str) -> URL:
 def _client_timeout(value: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
     if isinstance(value, aiohttp.ClientTimeout):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        msg = f"timeout: must be seconds > 0 or an aiohttp.ClientTimeout, got {value!r}"
-        raise ValueError(msg)
-    return aiohttp.ClientTimeout(total=float(value))
+    return aiohttp.ClientTimeout(total=check_number("timeout", value, positive=True))

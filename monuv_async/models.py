@@ -47,10 +47,10 @@ class User:
     """A user inside a client. ``api_token`` is a secret: never shown by ``repr``."""
 
     id: int
+    user_type_id: int
     name: str
     email: str | None = None
     phone: str | None = None
-    user_type_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     update_user_id: int | None = None

@@ -40,25 +40,27 @@ class _Prefetcher:
         self._concurrency = concurrency
         self._buffer = buffer
         self._tasks: dict[int, asyncio.Task[EventPage]] = {}
-        self._running = 0
         self._closed = False
 
     def fill(self) -> None:
         """Start requests while both bounds allow it."""
+        # Running requests are counted from the tasks themselves, never kept
+        # in a counter: a task that just finished may not have run its done
+        # callback yet, and a stale count would start nothing.
+        running = sum(not task.done() for task in self._tasks.values())
         while (
             not self._closed
             and self._next <= self.last_page
-            and self._running < self._concurrency
+            and running < self._concurrency
             and len(self._tasks) < self._buffer
         ):
             task = asyncio.ensure_future(self._fetch(self._next))
             task.add_done_callback(self._finished)
             self._tasks[self._next] = task
-            self._running += 1
+            running += 1
             self._next += 1
 
     def _finished(self, _: asyncio.Task[EventPage]) -> None:
-        self._running -= 1
         self.fill()
 
     async def take(self, number: int) -> EventPage:
@@ -103,8 +105,9 @@ async def iter_pages(
         fetch,
         next_page=start_page + 1,
         last_page=first.last_page,
-        concurrency=max(1, concurrency),
-        buffer=max(1, buffer, concurrency),
+        # The buffer is the bound on pages held; concurrency fits inside it.
+        concurrency=min(concurrency, buffer),
+        buffer=buffer,
     )
     try:
         # Start fetching ahead before handing out the first page, so the

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ._checks import check_int
 from .documents import digits_only, is_valid_cep, is_valid_cnpj, is_valid_cpf
 from .models import DocumentType, UserType
 
@@ -39,11 +40,7 @@ def _optional_str(instance: Any, attribute: attrs.Attribute[Any], value: object)
 
 
 def _positive_int(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    # bool is an int subclass; True as an id is always a mistake.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail(attribute.name, f"must be an int, not {type(value).__name__}", TypeError)
-    if value < 1:
-        raise _fail(attribute.name, f"must be a positive id, got {value}")
+    check_int(attribute.name, value)
 
 
 def _optional_positive_int(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:

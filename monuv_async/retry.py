@@ -10,13 +10,13 @@ retried on any transport failure and on 429, 500, 502, 503 and 504.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
+from ._checks import check_int, check_number
 from .errors import MonuvError, RateLimitError, ServerError, TransportError
 
 __all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
@@ -24,19 +24,12 @@ __all__ = ["RETRYABLE_STATUSES", "RetryPolicy"]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def _at_least(
-    minimum: float, field: str, *, whole: bool = False
-) -> Callable[[Any, Any, Any], None]:
+def _checked(field: str, *, whole: bool = False) -> Callable[[Any, Any, Any], None]:
     def check(_: object, __: object, value: object) -> None:
-        kinds = int if whole else int | float
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            kind = "an int" if whole else "a number"
-            msg = f"{field}: must be {kind}, not {type(value).__name__}"
-            raise TypeError(msg)
-        # Finite too: an infinite budget or wait is never bounded.
-        if not (value >= minimum and math.isfinite(value)):
-            msg = f"{field}: must be finite and >= {minimum}, got {value}"
-            raise ValueError(msg)
+        if whole:
+            check_int(field, value)
+        else:
+            check_number(field, value)
 
     return check
 
@@ -52,9 +45,9 @@ class RetryPolicy:
     ``max_backoff``.
     """
 
-    attempts: int = attrs.field(default=3, validator=_at_least(1, "attempts", whole=True))
-    backoff: float = attrs.field(default=0.5, validator=_at_least(0, "backoff"))
-    max_backoff: float = attrs.field(default=8.0, validator=_at_least(0, "max_backoff"))
+    attempts: int = attrs.field(default=3, validator=_checked("attempts", whole=True))
+    backoff: float = attrs.field(default=0.5, validator=_checked("backoff"))
+    max_backoff: float = attrs.field(default=8.0, validator=_checked("max_backoff"))
 
     def should_retry(self, error: MonuvError, *, idempotent: bool, attempt: int) -> bool:
         """Whether to try again after ``error`` ended try number ``attempt`` (1-based)."""

@@ -254,7 +254,7 @@ async def test_bad_input_raises_before_any_request() -> None:
             await monuv.update_camera("5", CameraUpdate(1))  # type: ignore[arg-type]
         with pytest.raises(ValueError, match=r"^start_at"):
             await monuv.events_page(start_at=date(2023, 2, 1), end_at=date(2023, 1, 1))
-        with pytest.raises(ValueError, match=r"^page"):
+        with pytest.raises(ValueError, match=r"^start_page"):
             monuv.iter_event_pages(start_page=0)
     assert srv.seen == []
 
@@ -737,3 +737,25 @@ async def test_iter_events_skips_repeats_without_forgetting_shifted_ids() -> Non
 
     got = [event.id async for event in _events_of(pages(), memory=1)]
     assert got == [1, 2, 3, 4, 5, 6]
+
+
+async def test_rate_limit_holds_when_the_semaphore_is_the_bottleneck() -> None:
+    """Requests queued for the semaphore do not start in a burst when places free up."""
+    arrivals: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def first_two_slow(_: web.Request) -> web.Response:
+        arrivals.append(loop.time())
+        if len(arrivals) <= 2:
+            await asyncio.sleep(0.3)  # everything else queues for the semaphore meanwhile
+        return json_answer(fixture("block.json"))
+
+    routes = {("GET", "/api/user/block/{t}/{id}"): first_two_slow}
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_concurrency=2, rate_limit=40) as m,
+    ):
+        await asyncio.gather(*(m.block_user(i) for i in range(1, 61)))
+    arrivals.sort()
+    for i, start in enumerate(arrivals):
+        assert len([t for t in arrivals[i:] if t < start + 1.0]) <= 41

@@ -73,7 +73,7 @@ def test_models_are_frozen_with_slots(cls: type) -> None:
         EventPage: lambda: EventPage(0, 30, 1, 1),
         Manufacturer: lambda: Manufacturer(1, "m"),
         Resolution: lambda: Resolution(1, "VGA"),
-        User: lambda: User(1, "u"),
+        User: lambda: User(1, 6, "u"),
     }
     instance = factories[cls]()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
@@ -150,7 +150,7 @@ def test_field_names_match_the_contract() -> None:
 
 def test_user_repr_hides_api_token() -> None:
     """A user's api_token is kept but never shown by repr or str, even inside a Client."""
-    user = User(2, "Maria", api_token="user-api-token-123")
+    user = User(2, 6, "Maria", api_token="user-api-token-123")
     client = Client(1, "Acme", DocumentType.CNPJ, "11222333000181", users=(user,))
     assert user.api_token == "user-api-token-123"
     for text in (repr(user), str(user), repr(client)):

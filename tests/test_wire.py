@@ -217,7 +217,7 @@ def test_missing_optional_fields() -> None:
     assert read({"id": 3, "name": "Acme", "document_type": 1, "document_number": "x"}, Client) == (
         Client(3, "Acme", DocumentType.CPF, "x")
     )
-    assert read({"id": 3, "name": "u"}, User) == User(3, "u")
+    assert read({"id": 3, "user_type_id": 6, "name": "u"}, User) == User(3, 6, "u")
     assert read({"id": 9}, Camera) == Camera(9)
     assert read({}, CameraOptions) == CameraOptions()
     assert read({"manufacturer": [{"id": 1, "name": "m"}]}, CameraOptions).manufacturers == (
@@ -230,7 +230,9 @@ def test_missing_optional_fields() -> None:
 
 def test_explicit_nulls_for_optional_fields() -> None:
     """A null optional field reads as None."""
-    user = read({"id": 3, "name": "u", "email": None, "created_at": None}, User)
+    user = read(
+        {"id": 3, "user_type_id": 6, "name": "u", "email": None, "created_at": None}, User
+    )
     assert (user.email, user.created_at) == (None, None)
 
 
@@ -239,7 +241,8 @@ def test_explicit_nulls_for_optional_fields() -> None:
     [
         ({"name": "c"}, Camera, "id"),
         ({"id": 1, "name": "u"}, Client, "document_type"),
-        ({"id": 1}, User, "name"),
+        ({"id": 1, "user_type_id": 6}, User, "name"),
+        ({"id": 1, "name": "u"}, User, "user_type_id"),
         ({"per_page": 30, "current_page": 1, "last_page": 1}, EventPage, "total"),
         ({"id": 1, "event_type": 4}, Event, "event_at"),
         ({"id": 1, "event_at": "01/01/2023 12:00:00"}, Event, "event_type"),
@@ -271,14 +274,14 @@ def test_bad_integers_rejected(value: object) -> None:
 @pytest.mark.parametrize(("value", "expected"), [("x", "x"), (11999, "11999"), (1.5, "1.5")])
 def test_strings_accept_numbers(value: object, expected: str) -> None:
     """A phone sent as a JSON number is read as its text."""
-    assert read({"id": 1, "name": "u", "phone": value}, User).phone == expected
+    assert read({"id": 1, "user_type_id": 6, "name": "u", "phone": value}, User).phone == expected
 
 
 @pytest.mark.parametrize("value", [True, [], {}, ["x"]])
 def test_strings_reject_other_types(value: object) -> None:
     """A bool or container where text is expected is a WireError."""
     with pytest.raises(WireError):
-        read({"id": 1, "name": value}, User)
+        read({"id": 1, "user_type_id": 6, "name": value}, User)
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", 1), (2, 2), ("2", 2)])

@@ -1,0 +1,146 @@
+"""iter_pages on its own: order, each page once, bounds, early stop, and the callback race."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from contextlib import aclosing
+
+import pytest
+
+from monuv_async.models import EventPage
+from monuv_async.pagination import iter_pages
+
+
+class Pages:
+    """A fake page source recording requests and how many run at once."""
+
+    def __init__(self, last_page: int, *, delays: list[int] | None = None) -> None:
+        self.last_page = last_page
+        self.requested: Counter[int] = Counter()
+        self.running = 0
+        self.max_running = 0
+        self._delays = delays or [0]
+        self._turn = 0
+
+    async def fetch(self, number: int) -> EventPage:
+        self.requested[number] += 1
+        self.running += 1
+        self.max_running = max(self.max_running, self.running)
+        try:
+            # A varying number of loop turns, so completions interleave.
+            turns = self._delays[self._turn % len(self._delays)]
+            self._turn += 1
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            return EventPage(self.last_page * 3, 3, number, self.last_page)
+        finally:
+            self.running -= 1
+
+
+async def test_pages_come_in_order_each_requested_once() -> None:
+    """Every page from start_page to last_page, in order, each requested exactly once."""
+    source = Pages(40, delays=[3, 0, 1, 5, 2])
+    got = [
+        p.current_page
+        async for p in iter_pages(source.fetch, start_page=1, concurrency=4, buffer=8)
+    ]
+    assert got == list(range(1, 41))
+    assert set(source.requested.values()) == {1}
+    assert source.max_running <= 4
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 3])
+@pytest.mark.parametrize("seed", range(15))
+async def test_a_page_finishing_as_the_caller_resumes_is_not_lost(
+    concurrency: int, seed: int
+) -> None:
+    """Regression: a stale running count (done callback not yet run) left the next page
+    unstarted, and the walk failed with a raw KeyError."""
+    rng = random.Random(seed)
+    source = Pages(30, delays=[rng.randint(0, 2) for _ in range(50)])
+    got = []
+    async for page in iter_pages(source.fetch, start_page=1, concurrency=concurrency, buffer=2):
+        got.append(page.current_page)
+        for _ in range(rng.randint(0, 3)):
+            await asyncio.sleep(0)
+    assert got == list(range(1, 31))
+
+
+async def test_buffer_bounds_pages_held_for_a_parked_consumer() -> None:
+    """A consumer that stops reading holds at most `buffer` pages beyond the one it has."""
+    source = Pages(100)
+    async with aclosing(iter_pages(source.fetch, start_page=1, concurrency=4, buffer=6)) as pages:
+        async for _ in pages:
+            for _ in range(50):
+                await asyncio.sleep(0)
+            break
+    assert sum(source.requested.values()) == 1 + 6
+
+
+async def test_a_buffer_below_concurrency_caps_requests_too() -> None:
+    """buffer=2 with concurrency 8 never has more than 2 pages requested ahead."""
+    source = Pages(20, delays=[2])
+    got = [
+        p.current_page
+        async for p in iter_pages(source.fetch, start_page=1, concurrency=8, buffer=2)
+    ]
+    assert got == list(range(1, 21))
+    assert source.max_running <= 2
+
+
+async def test_start_page_and_growth_of_last_page() -> None:
+    """The walk starts at start_page and follows a last_page that grows mid-walk."""
+    source = Pages(5)
+
+    async def growing(number: int) -> EventPage:
+        page = await source.fetch(number)
+        if number >= 3:
+            source.last_page = 8
+        return page
+
+    got = [p.current_page async for p in iter_pages(growing, start_page=2, concurrency=1, buffer=1)]
+    assert got == list(range(2, 9))
+
+
+async def test_closing_early_cancels_and_awaits_pending_fetches() -> None:
+    """aclose() after the first page leaves no fetch running."""
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def slow(number: int) -> EventPage:
+        started.append(number)
+        try:
+            if number > 1:
+                await asyncio.sleep(10)
+            return EventPage(30, 3, number, 10)
+        except asyncio.CancelledError:
+            cancelled.append(number)
+            raise
+
+    async with aclosing(iter_pages(slow, start_page=1, concurrency=3, buffer=3)) as pages:
+        async for _ in pages:
+            await asyncio.sleep(0)
+            break
+    assert sorted(cancelled) == sorted(started[1:]) == [2, 3, 4]
+
+
+async def test_a_failed_page_raises_in_order_and_cancels_the_rest() -> None:
+    """A page's error surfaces when the walk reaches it; later fetches are cancelled."""
+
+    async def failing(number: int) -> EventPage:
+        if number == 3:
+            raise ValueError("page 3")
+        await asyncio.sleep(0)
+        return EventPage(30, 3, number, 10, ())
+
+    got: list[int] = []
+
+    async def walk() -> None:
+        async for page in iter_pages(failing, start_page=1, concurrency=4, buffer=4):
+            got.append(page.current_page)
+
+    with pytest.raises(ValueError, match="page 3"):
+        await walk()
+    assert got == [1, 2]
