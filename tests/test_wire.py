@@ -230,9 +230,7 @@ def test_missing_optional_fields() -> None:
 
 def test_explicit_nulls_for_optional_fields() -> None:
     """A null optional field reads as None."""
-    user = read(
-        {"id": 3, "user_type_id": 6, "name": "u", "email": None, "created_at": None}, User
-    )
+    user = read({"id": 3, "user_type_id": 6, "name": "u", "email": None, "created_at": None}, User)
     assert (user.email, user.created_at) == (None, None)
 
 
