@@ -89,11 +89,12 @@ class Spec(Generic[T]):
     def _path_qs(self, base: URL, token: str) -> str:
         # Every value is percent-encoded with nothing kept "safe": a `/` in a
         # value must never become a path separator, nor `&` a new parameter.
-        def enc(part: Segment) -> str:
-            return token if part is TOKEN else quote(part, safe="")
+        def enc(part: Segment, safe: str = "") -> str:
+            return token if part is TOKEN else quote(part, safe=safe)
 
         path = base.raw_path.rstrip("/") + "/" + "/".join(enc(s) for s in self.path)
-        query = "&".join(f"{enc(k)}={enc(v)}" for k, v in self.query)
+        # A comma is legal in a query value and the API documents "1,4" raw.
+        query = "&".join(f"{enc(k)}={enc(v, ',')}" for k, v in self.query)
         return f"{path}?{query}" if query else path
 
     def body(self) -> bytes | None:

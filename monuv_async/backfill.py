@@ -38,6 +38,7 @@ settles within ``MAX_PASSES``, a warning is logged and the backfill goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date, timedelta
@@ -89,9 +90,9 @@ class _WindowState:
 
 
 _DONE = object()
-# Batches (a page's new events) waiting for the caller, per sub-window: the
-# page walker behind each queue already holds pages ahead, so a short queue
-# only decouples the two.
+# Batches (a page's new events) waiting for the caller, per sub-window. The
+# page walker behind each queue already holds pages ahead, so the queue only
+# has to decouple the two: two batches let one be taken while the next is put.
 _BATCHES = 2
 _Queue = asyncio.Queue[tuple[Window, object]]
 
@@ -122,9 +123,9 @@ class Backfill:
         self._concurrency = concurrency
         self._windows_ahead = max(1, windows_ahead)
         # One page budget shared by the sub-windows walked at once, so memory
-        # does not grow with how many run (each still keeps `concurrency`
-        # requests going: the semaphore is what bounds them all together).
-        self._buffer = max(concurrency, buffer // self._windows_ahead)
+        # does not grow with how many run; the client's semaphore is what
+        # bounds their requests all together.
+        self._buffer = max(1, buffer // self._windows_ahead)
         self._done: set[str] = set()
         self._states: dict[str, _WindowState] = {}
         self._yielded = 0
@@ -171,7 +172,7 @@ class Backfill:
 
     # -- producing ---------------------------------------------------------------
 
-    async def _passes(self, window: Window) -> AsyncIterator[list[Event]]:
+    async def _passes(self, window: Window) -> AsyncGenerator[list[Event], None]:
         """Batches of not-yet-seen events of ``window``, pass after pass until stable."""
         state = self._states.setdefault(window.key, _WindowState(seen=set()))
         for number in range(1, MAX_PASSES + 1):
@@ -188,12 +189,12 @@ class Backfill:
                 async for page in pages:
                     totals.add(page.total)
                     count += len(page.events)
-                    fresh = [e for e in page.events if e.id not in state.seen]
+                    # Keyed by id: an id twice in one page is one event too.
+                    fresh = {e.id: e for e in page.events if e.id not in state.seen}
                     if fresh:
-                        for event in fresh:
-                            state.seen.add(event.id)
-                            state.pending.add(event.id)
-                        yield fresh
+                        state.seen.update(fresh)
+                        state.pending.update(fresh)
+                        yield list(fresh.values())
             finally:
                 await pages.aclose()
             if len(totals) == 1 and count == next(iter(totals)):
@@ -211,8 +212,11 @@ class Backfill:
 
     async def _produce(self, window: Window, put: Callable[[object], Awaitable[None]]) -> None:
         try:
-            async for batch in self._passes(window):
-                await put(batch)
+            # Closed here, not left to the garbage collector, when this task
+            # is cancelled while blocked in put().
+            async with contextlib.aclosing(self._passes(window)) as batches:
+                async for batch in batches:
+                    await put(batch)
         except Exception as exc:
             await put(exc)
         else:

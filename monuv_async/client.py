@@ -87,8 +87,9 @@ class MonuvClient:
     ``rate_limit`` caps the requests started per second. A caller's
     ``session`` is used as-is and never closed. ``tz`` is the zone Monuv's
     offset-less timestamps are read in. ``page_buffer`` bounds the pages a
-    walk holds, requested or fetched and not yet consumed (default
-    ``2 * max_concurrency``).
+    walk holds ahead, requested or fetched and not yet consumed (default
+    ``2 * max_concurrency``; a backfill shares it among the sub-windows it
+    walks at once, each also queueing up to two pages' worth of events).
     """
 
     def __init__(
@@ -379,6 +380,7 @@ class MonuvClient:
         filters = endpoints.event_filters(
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
+        # The pages held ahead, plus the one being read and the one before it.
         return _events_of(self._pages(filters, 1), memory=self._page_buffer + 2)
 
     def backfill(
@@ -492,12 +494,13 @@ class MonuvClient:
 async def _events_of(
     pages: AsyncGenerator[EventPage, None], *, memory: int
 ) -> AsyncGenerator[Event, None]:
-    # Remember the ids of the last `memory` pages only: a shift during the
-    # walk moves an event by at most the pages fetched ahead, so an older id
-    # cannot come back, and memory stays bounded however long the walk.
-    # `last` maps an id to the latest page it was on, so forgetting an old
-    # page never forgets an id that a newer page repeated. Whole-page set
-    # operations keep the common case (nothing repeated) cheap.
+    # Best effort, in bounded memory: remember the ids of the last `memory`
+    # pages only. That catches the usual repeat (new events pushing the tail
+    # of a page onto the next ones fetched); an event pushed further than
+    # that, by many arrivals during a slow walk, comes out again. backfill()
+    # is the exactly-once walk. `last` maps an id to the latest page it was
+    # on, so forgetting an old page never forgets an id that a newer page
+    # repeated. Whole-page set operations keep the common case cheap.
     last: dict[int, int] = {}
     recent: deque[tuple[int, set[int]]] = deque()
     number = 0

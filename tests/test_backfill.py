@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from _async_helpers import library_tasks
 
-from monuv_async import MonuvClient, RetryPolicy, ServerError
-from monuv_async.backfill import split_window
+from monuv_async import Event, EventPage, MonuvClient, RetryPolicy, ServerError
+from monuv_async.backfill import Backfill, split_window
 from monuv_async.checkpoint import Checkpoint, Window
 from monuv_async.testing import Fault, MonuvSimulator
 
@@ -260,3 +260,22 @@ async def test_backfill_memory_is_bounded_by_the_sub_windows_in_progress(
     # holds events up to NOW): never the whole backfill.
     assert peak <= 3 * per_day
     assert peak < len(ids_in_window(sim))
+
+
+async def test_an_id_twice_in_one_page_is_yielded_once() -> None:
+    """A page that lists the same event twice still yields it once (de-duplicated per page too)."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        events = tuple(Event(i, at, 1) for i in (3, 2, 2, 1))
+        return EventPage(4, 4, number, 1, events)
+
+    walk = Backfill(
+        fetch,
+        [Window(date(2026, 1, 1), date(2026, 1, 1))],
+        filters={},
+        ordered=True,
+        concurrency=2,
+        buffer=4,
+    )
+    assert [event.id async for event in walk] == [3, 2, 1]

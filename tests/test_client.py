@@ -232,6 +232,7 @@ async def test_events_page_sends_filters() -> None:
             end_at=date(2023, 1, 2),
             page=2,
         )
+    assert "&event_types=1,4&" in srv.seen[0].raw_path  # the comma travels raw, as documented
     assert srv.seen[0].query == {
         "token": TOKEN,
         "camera": "1001",
