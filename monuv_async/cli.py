@@ -29,7 +29,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -45,7 +45,7 @@ from ._cli_args import (
     positive_int,
     types_arg,
 )
-from ._cli_output import Progress, event_writer, format_options
+from ._cli_output import EventWriter, Progress, event_writer, format_options
 from ._redact import Redactor
 from .backfill import Backfill
 from .checkpoint import Checkpoint
@@ -296,79 +296,118 @@ def _save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
 
 
 _SAVE_EVERY = 2.0
-"""Seconds between checkpoint saves (and at the end, and when the walk fails)."""
+"""Seconds between checkpoint saves (also at the end, and when the walk fails)."""
+_SNAPSHOT_BATCH = 200
+"""With --snapshots: events whose images are fetched before they are written."""
+
+
+class _EventSink:
+    """Writes a walk's events (and their images), saving the checkpoint only when
+    everything it claims is on disk.
+
+    Without ``--snapshots`` an event is written as soon as it arrives. With it,
+    events are written in batches once their images are saved, so output,
+    images and checkpoint always agree: a resumed run re-reads exactly the
+    events the interrupted one had not finished.
+    """
+
+    def __init__(
+        self,
+        ctx: _Context,
+        monuv: MonuvClient,
+        walk: Backfill,
+        writer: EventWriter,
+        stream: TextIO,
+    ) -> None:
+        self._ctx = ctx
+        self._monuv = monuv
+        self._walk = walk
+        self._writer = writer
+        self._stream = stream
+        self._snapshots: Path | None = ctx.args.snapshots
+        self._checkpoint: Path | None = ctx.args.checkpoint
+        self._pending: list[Event] = []
+        self._saved_at = time.monotonic()
+        self.count = 0
+        self.outcomes: Counter[str] = Counter()
+
+    async def run(self, progress: Progress) -> None:
+        """Consume the whole walk."""
+        while True:
+            try:
+                event = await anext(self._walk)
+            except StopAsyncIteration:
+                break
+            except MonuvError:
+                # The walk failed between two events: finish what it handed
+                # out, and keep that progress.
+                await self._flush()
+                raise
+            except BaseException:
+                # Interrupted: without images, everything handed out is
+                # written; with them, the last save is the consistent one.
+                if self._snapshots is None:
+                    self._save()
+                raise
+            self.count += 1
+            if self._snapshots is None:
+                self._writer.write(event)
+            else:
+                self._pending.append(event)
+            if (
+                len(self._pending) >= _SNAPSHOT_BATCH
+                or time.monotonic() - self._saved_at >= _SAVE_EVERY
+            ):
+                await self._flush()
+            if progress.enabled:
+                progress.update(f"{self.count:,} events, {self._monuv.stats.requests:,} requests")
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if self._pending and self._snapshots is not None:
+            async for result in self._monuv.download_snapshots(self._pending, self._snapshots):
+                self.outcomes[result.status] += 1
+                if result.error is not None:
+                    sys.stderr.write(
+                        self._ctx.redact(
+                            f"monuv: snapshot of event {result.event_id}: {result.error}\n"
+                        )
+                    )
+            for event in self._pending:
+                self._writer.write(event)
+            self._pending.clear()
+        self._save()
+
+    def _save(self) -> None:
+        if self._checkpoint is not None:
+            # Only what is flushed may be claimed as done.
+            self._stream.flush()
+            _save_checkpoint(self._checkpoint, self._walk.checkpoint)
+        self._saved_at = time.monotonic()
 
 
 async def _events(ctx: _Context) -> int:
     args = ctx.args
     progress = Progress(sys.stderr)
     started = time.perf_counter()
-    count = 0
-    outcomes: Counter[str] = Counter()
     resume = _load_checkpoint(args.checkpoint)
     append = resume is not None and args.output is not None and args.output.exists()
     async with ctx.client() as monuv:
         walk = event_source(monuv, args, resume)  # checks the filters before --output is opened
         with _output(args.output, append=append) as stream:
-            writer = event_writer(args.format, stream, header=not append)
-            saved_at = time.monotonic()
-
-            def save() -> None:
-                nonlocal saved_at
-                if args.checkpoint is not None:
-                    # Only what is flushed may be claimed as done.
-                    stream.flush()
-                    _save_checkpoint(args.checkpoint, walk.checkpoint)
-                saved_at = time.monotonic()
-
-            async def written() -> AsyncIterator[Event]:
-                nonlocal count
-                while True:
-                    try:
-                        event = await anext(walk)
-                    except StopAsyncIteration:
-                        save()
-                        return
-                    except BaseException:
-                        # The walk failed or was interrupted between events:
-                        # everything yielded so far is written, keep it.
-                        save()
-                        raise
-                    writer.write(event)
-                    count += 1
-                    if time.monotonic() - saved_at >= _SAVE_EVERY:
-                        save()
-                    if progress.enabled:
-                        progress.update(f"{count:,} events, {monuv.stats.requests:,} requests")
-                    yield event
-
+            sink = _EventSink(
+                ctx, monuv, walk, event_writer(args.format, stream, header=not append), stream
+            )
             try:
                 async with walk:
-                    if args.snapshots is None:
-                        async for _ in written():
-                            pass
-                    else:
-                        async for result in monuv.download_snapshots(written(), args.snapshots):
-                            outcomes[result.status] += 1
-                            if result.error is not None:
-                                sys.stderr.write(
-                                    ctx.redact(
-                                        f"monuv: snapshot of event {result.event_id}:"
-                                        f" {result.error}\n"
-                                    )
-                                )
+                    await sink.run(progress)
             finally:
                 progress.clear()
+    snapshots = sink.outcomes if args.snapshots is not None else None
     sys.stderr.write(
-        _events_summary(
-            count,
-            monuv,
-            resume,
-            outcomes if args.snapshots is not None else None,
-            time.perf_counter() - started,
-        )
+        _events_summary(sink.count, monuv, resume, snapshots, time.perf_counter() - started)
     )
-    return 1 if outcomes["failed"] else 0
+    return 1 if sink.outcomes["failed"] else 0
 
 
 def _events_summary(

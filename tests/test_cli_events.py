@@ -100,3 +100,35 @@ def test_failed_snapshot_exits_1_and_a_rerun_fills_the_gap(
     assert len(list(folder.glob("*.jpg"))) == len(want) - 1
     assert cli(sim, "events", *WINDOW, "--snapshots", str(folder)) == 0
     assert f"1 downloaded {len(want) - 1:,} skipped 0 failed" in capsys.readouterr().err
+
+
+def test_checkpoint_with_snapshots_keeps_output_images_and_progress_in_step(
+    served: ThreadedSimulator, tmp_path: Path
+) -> None:
+    """A run that dies midway has written exactly the events whose images it saved; the
+    resumed run completes both, each event once."""
+    sim = served.sim
+    out, saved, folder = tmp_path / "events.jsonl", tmp_path / "walk.json", tmp_path / "snaps"
+    calls = {"n": 0}
+
+    def fail_on_the_eighth(simulator: MonuvSimulator, page: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 8:
+            simulator.inject("events", Fault.status(500), Fault.status(500), Fault.status(500))
+
+    served.do(lambda: setattr(sim, "on_events_request", fail_on_the_eighth))
+    # Images take a while: the walk fails while some are still downloading.
+    served.do(lambda: sim.inject("snapshot", *[Fault.delay(0.1)] * 300))
+    args = ["events", *WINDOW, "--output", str(out), "--checkpoint", str(saved)]
+    assert cli(sim, *args, "--snapshots", str(folder)) == 1
+    first = ids_in(out)
+    assert first
+    assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(first)
+    assert Checkpoint.from_json(saved.read_text()).yielded == len(first)
+    served.do(lambda: setattr(sim, "on_events_request", None))
+
+    assert cli(sim, *args, "--snapshots", str(folder)) == 0
+    everything = ids_in(out)
+    want = expected_events(sim, date(2026, 11, 17), date(2026, 11, 20))
+    assert sorted(everything) == sorted(want)
+    assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(want)
