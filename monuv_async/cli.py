@@ -14,7 +14,7 @@ the process list) and never printed: every line this command writes about an
 error or a request is passed through the library's redactor as well.
 
 Exit codes: 0 success, 1 an operation failed, 2 bad usage or input,
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations
@@ -120,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help=(
-            "also save each event's image as DIR/<event id>.jpg (files already there are"
-            " skipped, so re-running fills any gap); exit 1 if any download failed"
+            "also save each event's image as DIR/<event id>.jpg; files already there are"
+            " skipped. Exit 1 if any download failed: re-running the window without"
+            " --checkpoint fetches only the missing images"
         ),
     )
     events.set_defaults(handler=_events)
