@@ -22,14 +22,18 @@ import queue
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any, Self, TypeVar
 
-from . import FIXED_NOW, new_token
+from . import FIXED_NOW, Report, new_token
 
-__all__ = ["ServerProcess", "SimConfig", "sim_stats", "start_server"]
+R = TypeVar("R")
+
+__all__ = ["ServerProcess", "SimConfig", "run_against_server", "sim_stats", "start_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 _TOKEN_ENV = "MONUV_BENCH_TOKEN"
@@ -187,6 +191,31 @@ def start_server(config: SimConfig, *, timeout: float = 120.0) -> ServerProcess:
         server.stop()
         raise
     return server
+
+
+def run_against_server(
+    config: SimConfig,
+    measure: Callable[..., Coroutine[Any, Any, R]],
+    report: Callable[[R], Report],
+    **options: Any,
+) -> Report:
+    """Start a simulator, run ``measure(url, token, reset_stats=, read_stats=, **options)``
+    against it, then print and return ``report(result)`` with the time it all took."""
+    started = time.perf_counter()
+    with start_server(config) as server:
+        result = asyncio.run(
+            measure(
+                server.url,
+                server.token,
+                reset_stats=server.reset_stats,
+                read_stats=server.stats,
+                **options,
+            )
+        )
+    rep = report(result)
+    rep.seconds = time.perf_counter() - started
+    print(rep.text(), flush=True)
+    return rep
 
 
 # -- the child --------------------------------------------------------------------

@@ -47,7 +47,7 @@ from monuv_async import (
 )
 
 from . import Check, Report, fmt_s, table
-from ._server import SimConfig, start_server
+from ._server import SimConfig, run_against_server
 
 __all__ = ["CONFIG", "LoadResult", "measure", "report", "run"]
 
@@ -229,20 +229,7 @@ def _errors_of(errors: Counter[str], name: str) -> int:
 
 def run() -> Report:
     """Start the simulator in another process, run the load, and print the report."""
-    started = time.perf_counter()
-    with start_server(CONFIG) as server:
-        result = asyncio.run(
-            measure(
-                server.url,
-                server.token,
-                reset_stats=server.reset_stats,
-                read_stats=server.stats,
-            )
-        )
-    rep = report(result)
-    rep.seconds = time.perf_counter() - started
-    print(rep.text(), flush=True)
-    return rep
+    return run_against_server(CONFIG, measure, report)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from monuv_async import DocumentType, MonuvClient, NewCamera, NewClient
 from monuv_async._redact import Redactor
 
 from . import Check, Report, fmt_s, median, table
-from ._server import SimConfig, start_server
+from ._server import SimConfig, run_against_server
 
 __all__ = ["CONFIG", "ProvisionResult", "measure", "report", "run", "valid_cnpj"]
 
@@ -295,20 +295,7 @@ def report(result: ProvisionResult) -> Report:
 
 def run() -> Report:
     """Start the simulator in another process, measure, and print the report."""
-    started = time.perf_counter()
-    with start_server(CONFIG) as server:
-        result = asyncio.run(
-            measure(
-                server.url,
-                server.token,
-                reset_stats=server.reset_stats,
-                read_stats=server.stats,
-            )
-        )
-    rep = report(result)
-    rep.seconds = time.perf_counter() - started
-    print(rep.text(), flush=True)
-    return rep
+    return run_against_server(CONFIG, measure, report)
 
 
 if __name__ == "__main__":

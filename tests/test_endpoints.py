@@ -9,32 +9,22 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
+from _samples import NEW_CLIENT as SAMPLE_CLIENT
+from _samples import NEW_USER
 from yarl import URL
 
 from monuv_async import _endpoints as ep
 from monuv_async._endpoints import TOKEN, EventFilters, Spec
-from monuv_async.models import Camera, CameraOptions, Client, DocumentType, EventPage, User
-from monuv_async.requests import CameraUpdate, NewCamera, NewClient, NewUser
+from monuv_async.models import Camera, CameraOptions, Client, EventPage, User
+from monuv_async.requests import CameraUpdate, NewCamera
 
 SP = ZoneInfo("America/Sao_Paulo")
 BASE = URL("https://app.monuv.com.br")
 ODD_TOKEN = "ab/cd&ef+gh ij=kl?mn#op%qr"
 
-NEW_USER = NewUser("Maria", "maria@example.com", "11999999999", "pw-123456")
-NEW_CLIENT = NewClient(
-    "Acme",
-    DocumentType.CNPJ,
-    "11.222.333/0001-81",
-    "11 3333-4444",
-    "01310-100",
-    "Av. Paulista",
-    "1000",
-    "Bela Vista",
-    "São Paulo",
-    "SP",
-    users=[NEW_USER],
-)
+NEW_CLIENT = attrs.evolve(SAMPLE_CLIENT, users=[NEW_USER])
 NEW_CAMERA = NewCamera(7, "Portaria", latitude=-23.5, history_days=7)
 UPDATE = CameraUpdate(7, description="Garagem")
 

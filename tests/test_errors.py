@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _samples import STATUS_CLASSES
 
 from monuv_async import errors
 from monuv_async.errors import (
@@ -65,31 +66,7 @@ def test_errors_module_exports_the_tree() -> None:
     assert set(errors.__all__) == {c.__name__ for c in TREE} | {"error_class_for_status"}
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, AuthenticationError),
-        (404, NotFoundError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (501, ServerError),
-        (502, ServerError),
-        (503, ServerError),
-        (504, ServerError),
-        (505, ServerError),
-        (599, ServerError),
-        (402, APIError),
-        (405, APIError),
-        (408, APIError),
-        (409, APIError),
-        (410, APIError),
-        (418, APIError),
-        (451, APIError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 def test_error_class_for_status(status: int, cls: type[APIError]) -> None:
     """Each HTTP error status maps to its most specific class."""
     assert error_class_for_status(status) is cls

@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 from zoneinfo import ZoneInfo
 
 import pytest
+from _samples import NEW_CLIENT, NEW_USER
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -50,19 +51,6 @@ SP = ZoneInfo("America/Sao_Paulo")
 BASE = URL("https://app.monuv.com.br")
 TOKEN = "fuzz/Token+with&odd=chars"
 REDACT = Redactor(TOKEN)
-NEW_USER = NewUser("Maria", "maria@example.com", "11999999999", "pw-123456")
-NEW_CLIENT = NewClient(
-    "Acme",
-    DocumentType.CNPJ,
-    "11.222.333/0001-81",
-    "11 3333-4444",
-    "01310-100",
-    "Av. Paulista",
-    "1000",
-    "Bela Vista",
-    "São Paulo",
-    "SP",
-)
 
 # Every operation, with the type its reader returns and its documented body.
 OPERATIONS: list[tuple[Spec[Any], type | None, str]] = [

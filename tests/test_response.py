@@ -11,6 +11,7 @@ from urllib.parse import quote, quote_plus
 from zoneinfo import ZoneInfo
 
 import pytest
+from _samples import NEW_CLIENT, NEW_USER, STATUS_CLASSES
 from yarl import URL
 
 from monuv_async import _endpoints as ep
@@ -19,7 +20,6 @@ from monuv_async._redact import Redactor
 from monuv_async._response import BODY_LIMIT, error_for_status, parse_retry_after, read_response
 from monuv_async.errors import (
     APIError,
-    AuthenticationError,
     BadRequestError,
     MonuvError,
     NotFoundError,
@@ -29,27 +29,14 @@ from monuv_async.errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from monuv_async.models import Camera, CameraOptions, Client, DocumentType, EventPage, User
-from monuv_async.requests import CameraUpdate, NewCamera, NewClient, NewUser
+from monuv_async.models import Camera, CameraOptions, Client, EventPage, User
+from monuv_async.requests import CameraUpdate, NewCamera
 
 SP = ZoneInfo("America/Sao_Paulo")
 SECRET = "Sup3r/Secret+Partner&Token 0123456789"
 REDACT = Redactor(SECRET)
 SECRET_FORMS = (SECRET, quote(SECRET, safe=""), quote_plus(SECRET))
 
-NEW_USER = NewUser("Maria", "maria@example.com", "11999999999", "pw-123456")
-NEW_CLIENT = NewClient(
-    "Acme",
-    DocumentType.CNPJ,
-    "11.222.333/0001-81",
-    "11 3333-4444",
-    "01310-100",
-    "Av. Paulista",
-    "1000",
-    "Bela Vista",
-    "São Paulo",
-    "SP",
-)
 
 SPECS: dict[str, Spec[Any]] = {
     "create_client": ep.create_client(NEW_CLIENT),
@@ -261,27 +248,7 @@ def test_block_failure_message_is_redacted() -> None:
 # --- error statuses ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, AuthenticationError),
-        (404, NotFoundError),
-        (422, ValidationError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (501, ServerError),
-        (502, ServerError),
-        (503, ServerError),
-        (504, ServerError),
-        (599, ServerError),
-        (405, APIError),
-        (409, APIError),
-        (418, APIError),
-        (302, APIError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), [*STATUS_CLASSES, (302, APIError)])
 def test_status_to_error_class(status: int, cls: type[APIError]) -> None:
     """Each status raises exactly its class, carrying the status and request line."""
     error = capture(SPECS["camera_options"], status, b"")
