@@ -30,7 +30,11 @@ def check_number(field: str, value: object, *, positive: bool = False) -> float:
         msg = f"{field}: must be a number, not {type(value).__name__}"
         raise TypeError(msg)
     # Finite too: an infinite wait or budget is never bounded.
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite or value < 0 or (positive and value == 0):
         bound = "> 0" if positive else ">= 0"
         msg = f"{field}: must be a finite number {bound}, got {value}"
         raise ValueError(msg)

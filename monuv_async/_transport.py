@@ -23,6 +23,11 @@ __all__ = ["Answer", "download_once", "map_exception", "send_once"]
 
 _CHUNK = 64 * 1024
 
+# What a request can fail with besides cancellation. ValueError covers a host
+# name the resolver cannot encode (UnicodeError from IDNA) and similar URL
+# trouble aiohttp only finds out while connecting.
+_FAILURES = (aiohttp.ClientError, TimeoutError, OSError, ValueError)
+
 
 @attrs.frozen(slots=True)
 class Answer:
@@ -66,7 +71,7 @@ async def send_once(
         ) as response:
             payload = await response.read()
             return Answer(response.status, response.headers, payload)
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+    except _FAILURES as exc:
         failure = map_exception(exc, request=request, redact=redact)
     # Raised outside the handler: aiohttp's exception text holds the full URL,
     # token included, so it must not ride along as __context__ either.
@@ -128,7 +133,7 @@ async def download_once(
                 else:
                     os.replace(partial, path)
                     return size
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+    except _FAILURES as exc:
         failure = map_exception(exc, request=request, redact=redact)
     finally:
         partial.unlink(missing_ok=True)

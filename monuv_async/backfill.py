@@ -121,7 +121,8 @@ class Backfill:
         self._filters = filters
         self._ordered = ordered
         self._concurrency = concurrency
-        self._windows_ahead = max(1, windows_ahead)
+        # Never more sub-windows at once than pages in the budget.
+        self._windows_ahead = max(1, min(windows_ahead, buffer))
         # One page budget shared by the sub-windows walked at once, so memory
         # does not grow with how many run; the client's semaphore is what
         # bounds their requests all together.

@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from ._wire import loads
+
 __all__ = ["Checkpoint", "Window"]
 
 _VERSION = 1
@@ -99,7 +101,7 @@ class Checkpoint:
     def from_json(cls, text: str | bytes) -> Checkpoint:
         """Read a checkpoint written by :meth:`to_json`; ``ValueError`` if it is not one."""
         try:
-            data = json.loads(text)
+            data = loads(text.encode() if isinstance(text, str) else text)
         except ValueError:
             data = None
         if not isinstance(data, dict) or data.get("version") != _VERSION:

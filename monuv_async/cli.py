@@ -408,6 +408,12 @@ async def _events(ctx: _Context) -> int:
     sys.stderr.write(
         _events_summary(sink.count, monuv, resume, snapshots, time.perf_counter() - started)
     )
+    if sink.outcomes["failed"] and args.checkpoint is not None:
+        # The checkpoint counts those events as done: a resumed run will not
+        # revisit them, but a plain re-run skips every image already saved.
+        sys.stderr.write(
+            "monuv: re-run the same window without --checkpoint to fetch only the missing images\n"
+        )
     return 1 if sink.outcomes["failed"] else 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import random
 import time
@@ -89,7 +90,8 @@ class MonuvClient:
     offset-less timestamps are read in. ``page_buffer`` bounds the pages a
     walk holds ahead, requested or fetched and not yet consumed (default
     ``2 * max_concurrency``; a backfill shares it among the sub-windows it
-    walks at once, each also queueing up to two pages' worth of events).
+    walks at once, each also holding up to four pages' worth of events on their
+    way to the caller).
     """
 
     def __init__(
@@ -111,8 +113,11 @@ class MonuvClient:
         check_int("max_concurrency", max_concurrency)
         if page_buffer is not None:
             check_int("page_buffer", page_buffer)
-        if rate_limit is not None:
-            check_number("rate_limit", rate_limit, positive=True)
+        if rate_limit is not None and not math.isfinite(
+            1 / check_number("rate_limit", rate_limit, positive=True)
+        ):
+            msg = f"rate_limit: too small to space requests, got {rate_limit}"
+            raise ValueError(msg)
         if retry is not None and not isinstance(retry, RetryPolicy):
             msg = "retry: must be a RetryPolicy or None"
             raise TypeError(msg)

@@ -44,8 +44,22 @@ class SnapshotResult:
 
 def snapshot_path(event: Event, dest_dir: Path) -> Path:
     """Where an event's image goes: ``<dest_dir>/<event id><extension of its URL>``."""
-    suffix = PurePosixPath(URL(event.event_url or "").path).suffix.lower()
+    try:
+        suffix = PurePosixPath(URL(event.event_url or "").path).suffix.lower()
+    except ValueError:  # a URL yarl cannot parse: the download will fail on its own
+        suffix = ""
     return dest_dir / f"{event.id}{suffix if suffix in _EXTENSIONS else '.jpg'}"
+
+
+def _usable_url(text: str | None) -> URL | None:
+    try:
+        url = URL(text or "")
+        # Parsing is lazy in places (ports, IDNA hosts): touch what the request uses.
+        if url.scheme in {"http", "https"} and url.host and url.port and url.raw_host:
+            return url
+    except ValueError:  # UnicodeError too: an invalid host name
+        pass
+    return None
 
 
 Download = Callable[[URL, Path], Awaitable[int]]
@@ -55,8 +69,8 @@ async def _one(event: Event, dest_dir: Path, download: Download) -> SnapshotResu
     path = snapshot_path(event, dest_dir)
     if path.exists():
         return SnapshotResult(event.id, path, "skipped", path.stat().st_size)
-    url = URL(event.event_url or "")
-    if url.scheme not in {"http", "https"} or not url.host:
+    url = _usable_url(event.event_url)
+    if url is None:
         error = UnexpectedResponseError(f"event {event.id} has no usable event_url")
         return SnapshotResult(event.id, path, "failed", error=error)
     try:

@@ -264,3 +264,26 @@ async def test_an_id_twice_in_one_page_is_yielded_once() -> None:
         buffer=4,
     )
     assert [event.id async for event in walk] == [3, 2, 1]
+
+
+async def test_a_page_budget_below_the_windows_ahead_still_holds() -> None:
+    """page_buffer=1: one sub-window at a time, one page ahead, never more."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    requested: list[tuple[str, int]] = []
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        requested.append((window.key, number))
+        events = tuple(Event(hash((window.key, number, i)) % 10**9, at, 1) for i in range(3))
+        return EventPage(60, 3, number, 20, events)
+
+    windows = split_window(date(2026, 1, 1), date(2026, 1, 4), "day")
+    walk = Backfill(fetch, windows, filters={}, ordered=False, concurrency=4, buffer=1)
+    async for _ in walk:
+        break
+    for _ in range(20):
+        await asyncio.sleep(0)
+    # One sub-window only; its pages: the batch being handed out, two queued,
+    # one waiting to be queued, and the one page the budget allows ahead.
+    assert {key for key, _ in requested} == {windows[0].key}
+    assert len(requested) <= 5
+    await walk.aclose()

@@ -45,3 +45,9 @@ def test_corrupt_id_runs_are_refused(active: str) -> None:
 def test_window_key_names_its_days() -> None:
     """A window's key is its first and last day, ISO formatted."""
     assert Window(date(2026, 1, 1), date(2026, 1, 7)).key == "2026-01-01/2026-01-07"
+
+
+def test_deeply_nested_text_is_a_value_error() -> None:
+    """A pathological file is refused as not a checkpoint, never a RecursionError."""
+    with pytest.raises(ValueError, match=r"^checkpoint"):
+        Checkpoint.from_json("[" * 100_000 + "]" * 100_000)

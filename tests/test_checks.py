@@ -51,3 +51,9 @@ def test_check_number_wrong_type_is_a_type_error(value: object) -> None:
     """A bool, str or None is a TypeError naming the field."""
     with pytest.raises(TypeError, match=r"^timeout: must be a number"):
         check_number("timeout", value)
+
+
+def test_check_number_huge_int_is_a_value_error_not_an_overflow() -> None:
+    """An int too large for a float is out of range (ValueError), not an OverflowError."""
+    with pytest.raises(ValueError, match=r"^timeout: must be a finite number"):
+        check_number("timeout", 10**400)

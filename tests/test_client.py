@@ -652,6 +652,10 @@ def test_constructor_rejects_bad_settings() -> None:
         MonuvClient("t", timeout=0)
     with pytest.raises(ValueError, match=r"^rate_limit"):
         MonuvClient("t", rate_limit=0)
+    with pytest.raises(ValueError, match=r"^rate_limit: too small"):
+        MonuvClient("t", rate_limit=5e-324)  # 1/rate overflows: every wait would be forever
+    with pytest.raises(ValueError, match=r"^timeout"):
+        MonuvClient("t", timeout=10**400)
     with pytest.raises(ValueError, match=r"^base_url"):
         MonuvClient("t", base_url="ftp://x")
 

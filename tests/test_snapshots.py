@@ -156,3 +156,19 @@ async def test_bad_concurrency_is_refused_before_any_request(
         with pytest.raises(ValueError, match=r"^concurrency"):
             monuv.download_snapshots([], tmp_path, concurrency=0)
     assert sim.stats.requests["snapshot"] == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["http://h:99999/x.jpg", "ftp://h/x.jpg", "", "http://[::1/x.jpg", "/just/a/path.jpg"]
+)
+async def test_unparseable_event_url_fails_its_item_only(
+    sim: MonuvSimulator, tmp_path: Path, url: str
+) -> None:
+    """A URL yarl or aiohttp cannot use fails its own item; the others still download."""
+    async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+        (good,) = await first_events(monuv, count=1)
+        bad = Event(id=99, event_at=good.event_at, event_type=1, event_url=url)
+        results = {r.event_id: r async for r in monuv.download_snapshots([bad, good], tmp_path)}
+    assert results[good.id].status == "downloaded"
+    assert results[99].status == "failed"
+    assert isinstance(results[99].error, UnexpectedResponseError)

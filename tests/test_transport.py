@@ -105,6 +105,8 @@ def connector_error() -> aiohttp.ClientConnectorError:
         ),
         (TimeoutError(), RequestTimeoutError, True),
         (aiohttp.InvalidURL(str(URL_WITH_TOKEN)), TransportError, True),
+        # A host the resolver cannot IDNA-encode surfaces as UnicodeError (a ValueError).
+        (UnicodeError("encoding with 'idna' codec failed"), TransportError, True),
     ],
 )
 async def test_failures_map_to_contract_errors_without_the_url(
