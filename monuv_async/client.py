@@ -121,6 +121,9 @@ class MonuvClient:
         if retry is not None and not isinstance(retry, RetryPolicy):
             msg = "retry: must be a RetryPolicy or None"
             raise TypeError(msg)
+        if not isinstance(tz, tzinfo):
+            msg = f"tz: must be a tzinfo such as ZoneInfo('America/Sao_Paulo'), not {tz!r:.40}"
+            raise TypeError(msg)
         self._token = token
         self._base = _base_url(base_url)
         self._max_concurrency = max_concurrency

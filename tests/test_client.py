@@ -658,6 +658,8 @@ def test_constructor_rejects_bad_settings() -> None:
         MonuvClient("t", timeout=10**400)
     with pytest.raises(ValueError, match=r"^base_url"):
         MonuvClient("t", base_url="ftp://x")
+    with pytest.raises(TypeError, match=r"^tz"):
+        MonuvClient("t", tz="America/Sao_Paulo")  # type: ignore[arg-type]
 
 
 # -- the token never leaks ---------------------------------------------------
