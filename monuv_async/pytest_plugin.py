@@ -20,21 +20,41 @@ point), which provides two async fixtures:
 Markers change the arguments: ``@pytest.mark.monuv_simulator(seed=3,
 cameras=1)`` is passed to ``MonuvSimulator`` and
 ``@pytest.mark.monuv_client(retry=None)`` to ``MonuvClient``. The fixtures
-need pytest-asyncio.
+need pytest-asyncio; without it, installing ``monuv-async`` must not break
+anyone's pytest, so the fixtures then only fail, with a clear message, in the
+tests that ask for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, NoReturn
 
 import pytest
-import pytest_asyncio
 
 from monuv_async import MonuvClient
 from monuv_async.testing import MonuvSimulator
 
 __all__ = ["monuv_client", "monuv_simulator", "pytest_configure"]
+
+try:
+    import pytest_asyncio
+except ImportError:
+    pytest_asyncio = None  # type: ignore[assignment]
+
+
+def _fixture(function: Callable[..., Any]) -> Any:
+    if pytest_asyncio is not None:
+        return pytest_asyncio.fixture(function)
+
+    @pytest.fixture(name=function.__name__)
+    def unavailable() -> NoReturn:
+        pytest.fail(
+            f"the {function.__name__} fixture needs pytest-asyncio: pip install pytest-asyncio",
+            pytrace=False,
+        )
+
+    return unavailable
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,7 +76,7 @@ def _marker_arguments(
     return marker.args, dict(marker.kwargs)
 
 
-@pytest_asyncio.fixture
+@_fixture
 async def monuv_simulator(request: pytest.FixtureRequest) -> AsyncIterator[MonuvSimulator]:
     """A started Monuv simulator on a free local port, closed after the test."""
     args, kwargs = _marker_arguments(request, "monuv_simulator")
@@ -64,7 +84,7 @@ async def monuv_simulator(request: pytest.FixtureRequest) -> AsyncIterator[Monuv
         yield simulator
 
 
-@pytest_asyncio.fixture
+@_fixture
 async def monuv_client(
     request: pytest.FixtureRequest, monuv_simulator: MonuvSimulator
 ) -> AsyncIterator[MonuvClient]:

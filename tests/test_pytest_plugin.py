@@ -87,3 +87,19 @@ def test_markers_configure_both_fixtures(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_plugin_loads_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    """Without pytest-asyncio, pytest still runs; only a test using the fixture fails, clearly."""
+    pytester.makeconftest(
+        "import sys\nsys.modules['pytest_asyncio'] = None\n"
+        "import importlib, monuv_async.pytest_plugin as plugin\nimportlib.reload(plugin)\n"
+        "from monuv_async.pytest_plugin import monuv_simulator  # noqa: F401\n"
+    )
+    pytester.makepyfile(
+        "def test_plain():\n    assert True\n\n"
+        "def test_wants_the_simulator(monuv_simulator):\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:monuv_async")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*monuv_simulator fixture needs pytest-asyncio*"])
