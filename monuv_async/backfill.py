@@ -140,7 +140,12 @@ class Backfill:
 
     @property
     def checkpoint(self) -> Checkpoint:
-        """The state after the events yielded so far (not those still buffered)."""
+        """The state after the events yielded so far (not those still buffered).
+
+        Building it costs time in proportion to the events of the sub-windows
+        in progress: take it every few seconds or thousand events, not after
+        each one.
+        """
         return Checkpoint(
             filters=dict(self._filters),
             done=frozenset(self._done),
