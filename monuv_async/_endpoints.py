@@ -19,7 +19,7 @@ from yarl import URL
 
 from ._checks import check_int
 from ._redact import MASK
-from ._wire import WireError, converter_for, dumps, shown, unwrap_one
+from ._wire import WireError, dumps, shown, structure, unwrap_one
 from .documents import normalize_document
 from .errors import OperationFailedError
 from .models import Camera, CameraOptions, Client, EventPage, User
@@ -104,7 +104,7 @@ class Spec(Generic[T]):
 
 def _model_reader(cls: type[T]) -> Callable[[object, tzinfo], T]:
     def read(data: object, tz: tzinfo) -> T:
-        return converter_for(tz).structure(unwrap_one(data), cls)
+        return structure(unwrap_one(data), cls, tz)
 
     return read
 

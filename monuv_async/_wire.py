@@ -45,6 +45,7 @@ __all__ = [
     "parse_event_at",
     "parse_timestamp",
     "shown",
+    "structure",
     "unwrap_one",
 ]
 
