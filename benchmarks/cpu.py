@@ -48,6 +48,7 @@ import orjson
 from monuv_async import MonuvClient
 from monuv_async._endpoints import event_filters, events_page
 from monuv_async._redact import Redactor
+from monuv_async._context import RequestContext
 from monuv_async._response import read_response
 
 from . import SAO_PAULO, Check, Report, median, table
@@ -228,15 +229,16 @@ def _identity(text: str) -> str:
     return text
 
 
+_CONTEXT = RequestContext("GET /api/v1/events", _identity)
+
+
 def decode_with_library(bodies: list[bytes], tz: tzinfo = SAO_PAULO) -> int:
     """Structure every body as the client does after a request; returns the events."""
     filters = event_filters(tz)
     specs = [events_page(filters, n) for n in range(1, len(bodies) + 1)]
     events = 0
     for spec, body in zip(specs, bodies, strict=True):
-        page = read_response(
-            spec, 200, _HEADERS, body, tz=tz, request="GET /api/v1/events", redact=_identity
-        )
+        page = read_response(spec, 200, _HEADERS, body, tz=tz, context=_CONTEXT)
         events += len(page.events)
     return events
 

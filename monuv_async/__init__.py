@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .backfill import Backfill
+from .backfill import Backfill, Split
 from .checkpoint import Checkpoint
 from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
 from .errors import (
@@ -45,7 +45,7 @@ from .models import (
 )
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
-from .snapshots import SnapshotResult
+from ._snapshots import SnapshotResult
 
 try:
     __version__ = version("monuv-async")
@@ -82,6 +82,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SnapshotResult",
+    "Split",
     "TransportError",
     "UnexpectedResponseError",
     "User",

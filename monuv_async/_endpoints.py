@@ -3,7 +3,9 @@
 A spec says everything about a request (method, path, query, JSON body) and
 how to read its successful answer, without doing any I/O, so every operation
 can be tested without a network or an event loop. The token is not part of
-a spec: :data:`TOKEN` marks where it goes, and only the transport fills it in.
+a spec: :data:`TOKEN` marks where it goes; :meth:`Spec.url` fills it in (for
+the requester to send) and :meth:`Spec.describe` masks it (for logs and
+errors).
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from ._checks import check_int
 from ._redact import MASK
 from ._wire import WireError, dumps, shown, structure, unwrap_one
 from .documents import normalize_document
-from .errors import OperationFailedError
 from .models import Camera, CameraOptions, Client, EventPage, User
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 
 __all__ = [
     "TOKEN",
     "EventFilters",
+    "Refused",
     "Spec",
     "block_client",
     "block_user",
@@ -46,6 +48,19 @@ __all__ = [
 T = TypeVar("T")
 
 
+class Refused(Exception):  # noqa: N818 - a signal to the reader, never seen by users
+    """A 200 answer whose body says the operation failed: ``code != 0``, and its ``msg``.
+
+    Not a :class:`~monuv_async.errors.MonuvError`: a spec knows neither the
+    request line nor the redactor, so the reader builds the user's error.
+    """
+
+    def __init__(self, code: int, msg: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.msg = msg
+
+
 class _Token(enum.Enum):
     PLACEHOLDER = enum.auto()
 
@@ -62,8 +77,9 @@ class Spec(Generic[T]):
 
     ``read`` turns the decoded JSON of a 2xx answer into the result; it may
     raise :class:`WireError` (or any ``ValueError``/``TypeError``/``KeyError``)
-    for a shape it cannot read, or a :class:`MonuvError` for a documented
-    failure carried by a 200 answer.
+    for a shape it cannot read, or :class:`Refused` for a documented failure
+    carried by a 200 answer (the reader turns it into the whole
+    :class:`~monuv_async.errors.OperationFailedError`).
     """
 
     op: str
@@ -116,9 +132,7 @@ def _read_code(data: object, _: tzinfo) -> None:
         msg = f"expected an integer 'code', got {shown(code)}"
         raise WireError(msg)
     if code != 0:
-        text = str(body.get("msg") or "")
-        message = f"operation failed with code {code}" + (f": {text}" if text else "")
-        raise OperationFailedError(message, code=code, msg=text)
+        raise Refused(code, str(body.get("msg") or ""))
 
 
 _API = ("api", "v1")

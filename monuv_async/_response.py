@@ -1,7 +1,9 @@
 """Reading an answer: ``(status, headers, body)`` in, a result or an error out.
 
 Pure functions, in the spirit of gidgethub's ``decipher_response``: all of the
-status-to-error logic lives here, and the transport only moves bytes.
+status-to-error logic lives here, and the transport only moves bytes. Every
+error is built here whole, with the request line and redacted text of its
+:class:`~monuv_async._context.RequestContext`, and nothing patches it later.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
+from http import HTTPStatus
 from typing import TypeVar
 
-from ._endpoints import Spec
+from ._context import RequestContext
+from ._endpoints import Refused, Spec
 from ._wire import loads, unwrap_one
 from .errors import (
     APIError,
-    MonuvError,
     OperationFailedError,
     RateLimitError,
     UnexpectedResponseError,
@@ -25,27 +28,11 @@ from .errors import (
     error_class_for_status,
 )
 
-__all__ = ["BODY_LIMIT", "error_for_status", "parse_retry_after", "read_response"]
+__all__ = ["error_for_status", "parse_retry_after", "read_response"]
 
 T = TypeVar("T")
 
 _NOT_JSON = object()
-
-BODY_LIMIT = 4096
-"""How much of an answer's text an error keeps, for diagnosis."""
-
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -73,70 +60,60 @@ def read_response(
     body: bytes,
     *,
     tz: tzinfo,
-    request: str,
-    redact: Callable[[str], str],
+    context: RequestContext,
 ) -> T:
     """The result of ``spec`` from its answer, or the error it stands for.
 
-    ``request`` is the redacted request line put on errors; ``redact`` masks
-    secrets in any text taken from the body.
+    ``context`` gives errors their request line and masks secrets in any
+    text taken from the body.
     """
-    if 200 <= status < 300:
-        try:
-            data = loads(body)
-        except ValueError:
-            # The decoder's error keeps the whole body in `.doc`: never chain it.
-            data = _NOT_JSON
-        if data is _NOT_JSON:
-            raise _unexpected(
-                "the answer is not JSON",
-                status=status,
-                body=body,
-                request=request,
-                redact=redact,
-                headers=headers,
-            )
-        try:
-            return spec.read(data, tz)
-        except MonuvError as exc:
-            # A documented failure inside a 200 (block/unblock): its text comes
-            # from the server, which may echo the request, token included.
-            exc.request = request
-            exc.message = redact(exc.message)
-            exc.args = (exc.message,)
-            if isinstance(exc, OperationFailedError):
-                exc.msg = redact(exc.msg)
-            if isinstance(exc, APIError):
-                exc.status = status
-                exc.body = _text(body, redact)
-            raise
-        except Exception as exc:
-            # Built outside this handler so the converter's error is not chained.
-            detail = redact(str(exc) or type(exc).__name__)
-            if isinstance(exc, KeyError):
-                detail = f"missing field {detail}"
-        raise _unexpected(
-            f"cannot read the {spec.op} answer: {detail}",
-            status=status,
-            body=body,
-            request=request,
-            redact=redact,
-            headers=headers,
-        )
-    raise error_for_status(status, headers, body, request=request, redact=redact)
+    if not 200 <= status < 300:
+        raise error_for_status(status, headers, body, context)
+    try:
+        data = loads(body)
+    except ValueError:
+        # The decoder's error keeps the whole body in `.doc`: never chain it.
+        data = _NOT_JSON
+    if data is _NOT_JSON:
+        raise _unexpected("the answer is not JSON", status, headers, body, context)
+    refused: Refused | None = None
+    try:
+        return spec.read(data, tz)
+    except Refused as exc:
+        refused = exc
+    except Exception as exc:
+        # Built outside this handler so the converter's error is not chained.
+        detail = context.redact(str(exc) or type(exc).__name__)
+        if isinstance(exc, KeyError):
+            detail = f"missing field {detail}"
+    if refused is not None:
+        raise _operation_failed(refused, status, body, context)
+    raise _unexpected(f"cannot read the {spec.op} answer: {detail}", status, headers, body, context)
+
+
+def _operation_failed(
+    refused: Refused, status: int, body: bytes, context: RequestContext
+) -> OperationFailedError:
+    # Its text comes from the server, which may echo the request, token included.
+    text = context.redact(refused.msg)
+    message = f"operation failed with code {refused.code}" + (f": {text}" if text else "")
+    return OperationFailedError(
+        message,
+        code=refused.code,
+        msg=text,
+        status=status,
+        body=context.text(body),
+        request=context.line,
+    )
 
 
 def error_for_status(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    request: str,
-    redact: Callable[[str], str],
+    status: int, headers: Mapping[str, str], body: bytes, context: RequestContext
 ) -> APIError:
     """The :class:`APIError` for a non-2xx answer, with the server's message when readable."""
-    text = _text(body, redact)
-    message = _REASONS.get(status, "HTTP error")
+    redact = context.redact
+    text = context.text(body)
+    message = _reason(status)
     field_errors: dict[str, tuple[str, ...]] = {}
     try:
         data: object = unwrap_one(loads(body))
@@ -148,6 +125,7 @@ def error_for_status(
             message = redact(server_message.strip())[:500]
         field_errors = _field_errors(data.get("errors"), redact)
     cls = error_class_for_status(status)
+    request = context.line
     if cls is ValidationError:
         return ValidationError(
             message, status=status, body=text, request=request, errors=field_errors
@@ -158,6 +136,13 @@ def error_for_status(
             message, status=status, body=text, request=request, retry_after=retry_after
         )
     return cls(message, status=status, body=text, request=request)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status the standard library does not name
+        return "HTTP error"
 
 
 def _field_errors(value: object, redact: Callable[[str], str]) -> dict[str, tuple[str, ...]]:
@@ -171,24 +156,16 @@ def _field_errors(value: object, redact: Callable[[str], str]) -> dict[str, tupl
     return result
 
 
-def _text(body: bytes, redact: Callable[[str], str]) -> str:
-    # Redact the whole text, then cut: a cut first could split a token in two
-    # halves that no longer match the mask. (Error path only: cheap enough.)
-    return redact(body.decode("utf-8", "replace"))[:BODY_LIMIT]
-
-
 def _unexpected(
     message: str,
-    *,
     status: int,
-    body: bytes,
-    request: str,
-    redact: Callable[[str], str],
     headers: Mapping[str, str],
+    body: bytes,
+    context: RequestContext,
 ) -> UnexpectedResponseError:
     content_type = headers.get("Content-Type")
     if content_type and "json" not in content_type:
         message = f"{message} (Content-Type {content_type})"
     return UnexpectedResponseError(
-        message, body=_text(body, redact), status=status, request=request
+        message, body=context.text(body), status=status, request=context.line
     )

@@ -1,25 +1,30 @@
-"""One HTTP attempt over aiohttp, and the mapping of its failures to ours.
+"""The transport seam: a small :class:`Transport` protocol, and the aiohttp one.
 
-This is the only module that touches aiohttp's request API. It sends the
-bytes and hands back ``(status, headers, body)``; deciding what an answer
-means is :mod:`monuv_async._response`'s job, and retrying is the client's.
+A transport makes one attempt and hands back an :class:`Answer`; deciding what
+the answer means is :mod:`monuv_async._response`'s job, and retrying is the
+requester's. This module imports no reader. :class:`AiohttpTransport`, the
+default, is the only code that touches aiohttp's request API; it maps every
+aiohttp/asyncio/OS failure to a :class:`~monuv_async.errors.TransportError`.
+
+Two methods, as httpx and gidgethub keep theirs: :meth:`Transport.send` reads
+a whole answer (the API), :meth:`Transport.stream` hands a 2xx body on in
+chunks (snapshot images, which :mod:`monuv_async._snapshots` writes to disk).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from typing import Protocol
 
 import aiohttp
 import attrs
 from yarl import URL
 
-from ._response import error_for_status
-from .errors import MonuvError, RequestTimeoutError, TransportError
+from ._context import RequestContext
+from .errors import RequestTimeoutError, TransportError
 
-__all__ = ["Answer", "download_once", "map_exception", "send_once"]
+__all__ = ["AiohttpTransport", "Answer", "Transport", "map_exception"]
 
 _CHUNK = 64 * 1024
 
@@ -28,62 +33,143 @@ _CHUNK = 64 * 1024
 # trouble aiohttp only finds out while connecting.
 _FAILURES = (aiohttp.ClientError, TimeoutError, OSError, ValueError)
 
-
-@attrs.frozen(slots=True)
-class Answer:
-    """What the server said: status, headers, and the whole body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _ACCEPT = {"Accept": "application/json"}
 
 
-async def send_once(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: URL,
-    body: bytes | None,
-    *,
-    client_timeout: aiohttp.ClientTimeout,
-    request: str,
-    redact: Callable[[str], str],
-) -> Answer:
-    """Send one request and read its whole answer.
+@attrs.frozen(slots=True)
+class Answer:
+    """What the server said: status, headers, and the body.
 
-    Raises :class:`TransportError` (never an aiohttp exception) when no usable
-    answer came back. ``request`` is the redacted request line for messages.
+    From :meth:`Transport.stream`, ``body`` is empty for a 2xx answer (it went
+    to the sink) and whole otherwise.
     """
-    failure: TransportError
-    try:
-        async with session.request(
-            method,
-            url,
-            data=body,
-            headers=_JSON_HEADERS if body is not None else _ACCEPT,
-            timeout=client_timeout,
-            # A redirect would be followed with the token; Monuv's API does
-            # not redirect, so one means something is wrong: report it.
-            allow_redirects=False,
-        ) as response:
-            payload = await response.read()
-            return Answer(response.status, response.headers, payload)
-    except _FAILURES as exc:
-        failure = map_exception(exc, request=request, redact=redact)
-    # Raised outside the handler: aiohttp's exception text holds the full URL,
-    # token included, so it must not ride along as __context__ either.
-    raise failure
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
 
 
-def map_exception(
-    exc: BaseException, *, request: str, redact: Callable[[str], str]
-) -> TransportError:
+class Transport(Protocol):
+    """How a :class:`~monuv_async.MonuvClient` sends: one attempt, no retries, no reading.
+
+    ``url`` holds the partner token: a transport must never show it (in a
+    log, an error or a repr). ``context`` is the request line with the token
+    masked and the redactor, for the error a failed attempt raises. A
+    failure to get an answer raises :class:`~monuv_async.errors.TransportError`
+    (``sent=False`` only when the request provably never left). Cancellation
+    passes through.
+    """
+
+    async def send(
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        timeout: aiohttp.ClientTimeout,
+        context: RequestContext,
+    ) -> Answer:
+        """Send one request (``body`` is JSON, or ``None``) and read its whole answer."""
+        ...
+
+    async def stream(
+        self,
+        url: URL,
+        sink: Callable[[bytes], object],
+        timeout: aiohttp.ClientTimeout,
+        context: RequestContext,
+    ) -> Answer:
+        """``GET url``: a 2xx body goes to ``sink`` chunk by chunk, any other comes back whole."""
+        ...
+
+
+class AiohttpTransport:
+    """The default :class:`Transport`: one ``aiohttp.ClientSession``, created on first use.
+
+    A caller's ``session`` is used as-is and never closed; the transport's
+    own is closed by :meth:`aclose`. ``connections`` bounds its connection
+    pool (the client passes its ``max_concurrency``).
+    """
+
+    def __init__(
+        self, session: aiohttp.ClientSession | None = None, *, connections: int = 8
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._connections = connections
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The session requests go through (created now if it is the transport's own)."""
+        if self._session is None:
+            # Created on first use: aiohttp wants a running loop for it.
+            connector = aiohttp.TCPConnector(
+                limit=self._connections, limit_per_host=self._connections
+            )
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the transport's own session (a caller's is left open). Idempotent."""
+        if self._owns_session and self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def send(
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        timeout: aiohttp.ClientTimeout,
+        context: RequestContext,
+    ) -> Answer:
+        """Send one request and read its whole answer; see :meth:`Transport.send`."""
+        failure: TransportError
+        try:
+            async with self.session.request(
+                method,
+                url,
+                data=body,
+                headers=_JSON_HEADERS if body is not None else _ACCEPT,
+                timeout=timeout,
+                # A redirect would be followed with the token; Monuv's API does
+                # not redirect, so one means something is wrong: report it.
+                allow_redirects=False,
+            ) as response:
+                payload = await response.read()
+                return Answer(response.status, response.headers, payload)
+        except _FAILURES as exc:
+            failure = map_exception(exc, context)
+        # Raised outside the handler: aiohttp's exception text holds the full URL,
+        # token included, so it must not ride along as __context__ either.
+        raise failure
+
+    async def stream(
+        self,
+        url: URL,
+        sink: Callable[[bytes], object],
+        timeout: aiohttp.ClientTimeout,
+        context: RequestContext,
+    ) -> Answer:
+        """Stream one ``GET``; see :meth:`Transport.stream`."""
+        failure: TransportError
+        try:
+            async with self.session.get(url, timeout=timeout) as response:
+                if not 200 <= response.status < 300:
+                    return Answer(response.status, response.headers, await response.read())
+                async for chunk in response.content.iter_chunked(_CHUNK):
+                    sink(chunk)
+                return Answer(response.status, response.headers)
+        except _FAILURES as exc:
+            failure = map_exception(exc, context)
+        raise failure
+
+
+def map_exception(exc: BaseException, context: RequestContext) -> TransportError:
     """Our error for an aiohttp/asyncio/OS failure, its text redacted, unchained."""
-    detail = redact(str(exc)) or "no detail"
+    detail = context.redact(str(exc)) or "no detail"
     message = f"{type(exc).__name__}: {detail}"
+    request = context.line
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         # The connection was never made, so the request never left.
         return RequestTimeoutError(f"connect timed out ({message})", sent=False, request=request)
@@ -92,50 +178,3 @@ def map_exception(
     if isinstance(exc, asyncio.TimeoutError):
         return RequestTimeoutError(f"timed out ({message})", sent=True, request=request)
     return TransportError(message, sent=True, request=request)
-
-
-async def download_once(
-    session: aiohttp.ClientSession,
-    url: URL,
-    path: Path,
-    *,
-    client_timeout: aiohttp.ClientTimeout,
-    request: str,
-    redact: Callable[[str], str],
-) -> int:
-    """Stream one image to ``path`` (via a ``.part`` file, renamed when whole).
-
-    Returns the bytes written. A non-2xx answer raises its :class:`APIError`,
-    a body shorter than its ``Content-Length`` a :class:`TransportError`; the
-    ``.part`` file never outlives a failure, and ``path`` only ever appears
-    complete.
-    """
-    partial = path.with_name(path.name + ".part")
-    failure: MonuvError | None = None
-    try:
-        async with session.get(url, timeout=client_timeout) as response:
-            if not 200 <= response.status < 300:
-                body = await response.read()
-                failure = error_for_status(
-                    response.status, response.headers, body, request=request, redact=redact
-                )
-            else:
-                size = 0
-                with partial.open("wb") as file:
-                    async for chunk in response.content.iter_chunked(_CHUNK):
-                        file.write(chunk)
-                        size += len(chunk)
-                expected = response.content_length
-                if expected is not None and size != expected:
-                    failure = TransportError(
-                        f"image cut short: {size} of {expected} bytes", sent=True, request=request
-                    )
-                else:
-                    os.replace(partial, path)
-                    return size
-    except _FAILURES as exc:
-        failure = map_exception(exc, request=request, redact=redact)
-    finally:
-        partial.unlink(missing_ok=True)
-    assert failure is not None
-    raise failure

@@ -11,7 +11,7 @@ boundary.
 
 * The window is split into sub-windows (a day by default) that are walked
   concurrently under the client's one semaphore, each with its pages fetched
-  ahead (:func:`monuv_async.pagination.iter_pages`).
+  ahead (:func:`monuv_async._pagination.iter_pages`).
 * Every event is de-duplicated by id within its sub-window. The ids kept are
   those of the sub-windows in progress only (a few at a time), so memory is
   bounded by the size of a sub-window, about 70 bytes per event, not by the
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date, timedelta
@@ -47,11 +48,11 @@ from typing import Literal, Self
 
 import attrs
 
+from ._pagination import iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
-from .pagination import iter_pages
 
-__all__ = ["MAX_PASSES", "Backfill", "Split", "split_window"]
+__all__ = ["MAX_PASSES", "Backfill", "Split", "check_resume", "split_window"]
 
 logger = logging.getLogger("monuv_async")
 
@@ -81,6 +82,21 @@ def split_window(start: date, end: date, split: Split) -> list[Window]:
     return windows
 
 
+def check_resume(resume_from: Checkpoint | None, identity: dict[str, object]) -> None:
+    """Refuse a ``resume_from`` that is not a checkpoint of the backfill ``identity`` describes."""
+    if resume_from is None:
+        return
+    if not isinstance(resume_from, Checkpoint):
+        msg = "resume_from: must be a Checkpoint"
+        raise TypeError(msg)
+    if dict(resume_from.filters) != identity:
+        msg = (
+            f"resume_from: the checkpoint is for another backfill "
+            f"({dict(resume_from.filters)} != {identity})"
+        )
+        raise ValueError(msg)
+
+
 @attrs.define
 class _WindowState:
     """Ids of one sub-window: produced (``seen``) and not yet yielded (``pending``)."""
@@ -89,12 +105,19 @@ class _WindowState:
     pending: set[int] = attrs.Factory(set)
 
 
-_DONE = object()
+class _End(enum.Enum):
+    DONE = enum.auto()
+
+
+_DONE = _End.DONE
 # Batches (a page's new events) waiting for the caller, per sub-window. The
 # page walker behind each queue already holds pages ahead, so the queue only
 # has to decouple the two: two batches let one be taken while the next is put.
 _BATCHES = 2
-_Queue = asyncio.Queue[tuple[Window, object]]
+# What a producer puts: a batch of new events, its failure, or the end of its
+# sub-window; each kind told apart by its type alone.
+_Item = list[Event] | Exception | Literal[_End.DONE]
+_Queue = asyncio.Queue[tuple[Window, _Item]]
 
 
 class Backfill:
@@ -216,7 +239,7 @@ class Backfill:
             "events of %s kept moving for %d passes; some may be missing", window.key, MAX_PASSES
         )
 
-    async def _produce(self, window: Window, put: Callable[[object], Awaitable[None]]) -> None:
+    async def _produce(self, window: Window, put: Callable[[_Item], Awaitable[None]]) -> None:
         try:
             # Closed here, not left to the garbage collector, when this task
             # is cancelled while blocked in put().
@@ -230,13 +253,12 @@ class Backfill:
 
     # -- consuming ---------------------------------------------------------------
 
-    def _emit(self, window: Window, item: object) -> Iterable[Event]:
-        if isinstance(item, BaseException):
+    def _emit(self, window: Window, item: list[Event] | Exception) -> Iterable[Event]:
+        if isinstance(item, Exception):
             # A producer's failure, raised in the caller's task where it belongs.
             raise item
-        batch: list[Event] = item  # type: ignore[assignment]
         state = self._states[window.key]
-        for event in batch:
+        for event in item:
             # Recorded before the caller gets the event: a checkpoint saved
             # after processing it must include it.
             state.pending.discard(event.id)
@@ -263,7 +285,7 @@ class Backfill:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     def _start(self, window: Window, queue: _Queue, tasks: set[asyncio.Task[None]]) -> None:
-        async def put(item: object) -> None:
+        async def put(item: _Item) -> None:
             await queue.put((window, item))
 
         task = asyncio.ensure_future(self._produce(window, put))

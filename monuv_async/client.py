@@ -1,35 +1,21 @@
-"""``MonuvClient``: the session, the bounds, the retries, and one method per operation.
+"""``MonuvClient``: its lifecycle, and one short method per operation.
 
-Every request goes the same way: its spec is built (pure, validating the
-arguments before anything is sent), then each try waits for a rate-limit slot
-and a place under the client's one semaphore, sends, and reads the answer.
-Back-off sleeps between tries hold neither, so a retrying request never
-blocks others.
+Every operation builds its spec (pure, validating the arguments before
+anything is sent) and hands it to the client's
+:class:`~monuv_async._requester.Requester`, which sends it under the client's
+bounds and retries; the walks and downloads are in :mod:`._pagination`,
+:mod:`.backfill` and :mod:`._snapshots`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 import os
-import random
-import time
-from collections import deque
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-    Sequence,
-)
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -38,41 +24,20 @@ from yarl import URL
 
 from . import _endpoints as endpoints
 from ._checks import check_int, check_number
-from ._ratelimit import RateLimiter
-from ._redact import Redactor
-from ._response import read_response
-from ._transport import download_once, send_once
-from .backfill import Backfill, Split, split_window
+from ._pagination import iter_pages, unique_events
+from ._requester import ClientStats, Requester
+from ._snapshots import SnapshotResult, download_all
+from ._transport import AiohttpTransport, Transport
+from .backfill import Backfill, Split, check_resume, split_window
 from .checkpoint import Checkpoint, Window
-from .errors import MonuvError, RateLimitError
 from .models import Camera, CameraOptions, Client, Event, EventPage, User
-from .pagination import iter_pages
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
-from .snapshots import SnapshotResult, download_all
 
 __all__ = ["DEFAULT_BASE_URL", "ClientStats", "MonuvClient"]
 
-T = TypeVar("T")
-
 DEFAULT_BASE_URL = "https://app.monuv.com.br"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-
-logger = logging.getLogger("monuv_async")
-
-# Indirection so tests can observe back-off delays without waiting them out.
-_sleep = asyncio.sleep
-
-
-@attrs.define
-class ClientStats:
-    """Counters of one client, for monitoring and the CLI's summary."""
-
-    requests: int = 0
-    """Tries sent (a retried request counts once per try)."""
-    retries: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0
 
 
 class MonuvClient:
@@ -92,6 +57,12 @@ class MonuvClient:
     ``2 * max_concurrency``; a backfill shares it among the sub-windows it
     walks at once, each also holding up to four pages' worth of events on their
     way to the caller).
+
+    ``transport`` replaces how requests are sent: any object with the two
+    methods of :class:`~monuv_async._transport.Transport` (the default sends
+    over aiohttp). ``MockTransport(handler)`` answers in memory, for unit
+    tests without a server. A transport given is never closed by the client;
+    ``session`` and ``transport`` cannot be given together.
     """
 
     def __init__(
@@ -106,6 +77,7 @@ class MonuvClient:
         session: aiohttp.ClientSession | None = None,
         tz: tzinfo = SAO_PAULO,
         page_buffer: int | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if not isinstance(token, str) or not token.strip():
             msg = "token: must be a non-empty str"
@@ -124,21 +96,29 @@ class MonuvClient:
         if not isinstance(tz, tzinfo):
             msg = f"tz: must be a tzinfo such as ZoneInfo('America/Sao_Paulo'), not {tz!r:.40}"
             raise TypeError(msg)
-        self._token = token
+        if session is not None and transport is not None:
+            msg = "transport: give a session or a transport, not both"
+            raise ValueError(msg)
         self._base = _base_url(base_url)
         self._max_concurrency = max_concurrency
         self._page_buffer = page_buffer or 2 * max_concurrency
-        self._timeout = _client_timeout(timeout)
-        self._retry = retry or RetryPolicy(attempts=1)
-        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._session = session
-        self._owns_session = session is None
-        self._closed = False
         self._tz = tz
-        self._redact = Redactor(token)
-        self._rng = random.Random()  # noqa: S311 - jitter, not crypto
-        self.stats = ClientStats()
+        # Only the transport the client made is the client's to close.
+        self._own_transport: AiohttpTransport | None = None
+        if transport is None:
+            self._own_transport = AiohttpTransport(session, connections=max_concurrency)
+            transport = self._own_transport
+        self._requester = Requester(
+            token,
+            base=self._base,
+            transport=transport,
+            timeout=_client_timeout(timeout),
+            retry=retry or RetryPolicy(attempts=1),
+            rate_limit=rate_limit,
+            max_concurrency=max_concurrency,
+            tz=tz,
+        )
+        self.stats = self._requester.stats
 
     def __repr__(self) -> str:
         return (
@@ -174,150 +154,49 @@ class MonuvClient:
 
     async def aclose(self) -> None:
         """Close the client's own session (a caller's is left open). Idempotent."""
-        self._closed = True
-        if self._owns_session and self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._closed:
-            msg = "this MonuvClient is closed"
-            raise RuntimeError(msg)
-        if self._session is None:
-            # Created on first use: aiohttp wants a running loop for it.
-            connector = aiohttp.TCPConnector(
-                limit=self._max_concurrency, limit_per_host=self._max_concurrency
-            )
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
-
-    async def _call(self, spec: endpoints.Spec[T]) -> T:
-        """Send ``spec`` under the client's bounds, retrying as the policy allows."""
-        session = self._get_session()
-        url = spec.url(self._base, self._token)
-        body = spec.body()
-        request = spec.describe(self._base)
-
-        async def attempt_once(attempt: int) -> T:
-            async with self._slot():
-                started = time.perf_counter()
-                answer = await self._logged(
-                    send_once(
-                        session,
-                        spec.method,
-                        url,
-                        body,
-                        client_timeout=self._timeout,
-                        request=request,
-                        redact=self._redact,
-                    ),
-                    request,
-                    attempt,
-                )
-            logger.debug(
-                "%s -> %d in %.1f ms (try %d)",
-                request,
-                answer.status,
-                (time.perf_counter() - started) * 1000,
-                attempt,
-            )
-            return read_response(
-                spec,
-                answer.status,
-                answer.headers,
-                answer.body,
-                tz=self._tz,
-                request=request,
-                redact=self._redact,
-            )
-
-        return await self._retrying(attempt_once, request=request, idempotent=spec.idempotent)
-
-    async def _retrying(
-        self, attempt_once: Callable[[int], Awaitable[T]], *, request: str, idempotent: bool
-    ) -> T:
-        """Run ``attempt_once(n)`` for n = 1, 2, ... until it succeeds or the policy says stop."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await attempt_once(attempt)
-            except MonuvError as error:
-                if not self._retry.should_retry(error, idempotent=idempotent, attempt=attempt):
-                    raise
-                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-                delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
-                logger.info("%s: %s; retrying in %.2f s", request, type(error).__name__, delay)
-                self.stats.retries += 1
-            # Outside the semaphore: a request waiting to retry holds no slot.
-            await _sleep(delay)
-
-    @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
-        """A place under the semaphore, then a rate-limit start slot, for one try."""
-        async with self._semaphore:
-            # The start slot is taken once a place is held: taken before, the
-            # slots of requests queued for the semaphore would all come due
-            # while they wait, and they would start together in a burst.
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            self.stats.requests += 1
-            self.stats.in_flight += 1
-            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
-            try:
-                yield
-            finally:
-                self.stats.in_flight -= 1
-
-    @staticmethod
-    async def _logged(call: Awaitable[T], request: str, attempt: int) -> T:
-        try:
-            return await call
-        except MonuvError as error:
-            logger.debug(
-                "%s -> %s: %s (try %d)", request, type(error).__name__, error.message, attempt
-            )
-            raise
+        self._requester.closed = True
+        if self._own_transport is not None:
+            await self._own_transport.aclose()
 
     # -- clients and users -------------------------------------------------
 
     async def create_client(self, new: NewClient) -> Client:
         """Create a client (the partner's customer), with its users if given."""
-        return await self._call(endpoints.create_client(new))
+        return await self._requester.call(endpoints.create_client(new))
 
     async def create_client_user(self, client_id: int, new: NewUser) -> User:
         """Create a user inside client ``client_id``."""
-        return await self._call(endpoints.create_client_user(client_id, new))
+        return await self._requester.call(endpoints.create_client_user(client_id, new))
 
     async def block_client(self, document: str) -> None:
         """Block a client by CPF/CNPJ (formatted or bare); ``OperationFailedError`` if refused."""
-        await self._call(endpoints.block_client(document))
+        await self._requester.call(endpoints.block_client(document))
 
     async def unblock_client(self, document: str) -> None:
         """Unblock a client by CPF/CNPJ; ``OperationFailedError`` if refused."""
-        await self._call(endpoints.unblock_client(document))
+        await self._requester.call(endpoints.unblock_client(document))
 
     async def block_user(self, user_id: int) -> None:
         """Block a user; ``OperationFailedError`` if refused."""
-        await self._call(endpoints.block_user(user_id))
+        await self._requester.call(endpoints.block_user(user_id))
 
     async def unblock_user(self, user_id: int) -> None:
         """Unblock a user; ``OperationFailedError`` if refused."""
-        await self._call(endpoints.unblock_user(user_id))
+        await self._requester.call(endpoints.unblock_user(user_id))
 
     # -- cameras -------------------------------------------------------------
 
     async def camera_options(self) -> CameraOptions:
         """Manufacturers, models, plans and installation codes for camera requests."""
-        return await self._call(endpoints.camera_options())
+        return await self._requester.call(endpoints.camera_options())
 
     async def create_camera(self, new: NewCamera) -> Camera:
         """Create a camera; push its stream to the returned ``rtmp_url``."""
-        return await self._call(endpoints.create_camera(new))
+        return await self._requester.call(endpoints.create_camera(new))
 
     async def update_camera(self, camera_id: int, changes: CameraUpdate) -> Camera:
         """Change a camera's fields (``client_id`` is required by the API)."""
-        return await self._call(endpoints.update_camera(camera_id, changes))
+        return await self._requester.call(endpoints.update_camera(camera_id, changes))
 
     # -- events --------------------------------------------------------------
 
@@ -334,7 +213,7 @@ class MonuvClient:
         filters = endpoints.event_filters(
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
-        return await self._call(endpoints.events_page(filters, page))
+        return await self._requester.call(endpoints.events_page(filters, page))
 
     def iter_event_pages(
         self,
@@ -361,7 +240,7 @@ class MonuvClient:
         endpoints.check_id("start_page", start_page)  # now, before the walk starts
 
         async def fetch(number: int) -> EventPage:
-            return await self._call(endpoints.events_page(filters, number))
+            return await self._requester.call(endpoints.events_page(filters, number))
 
         return iter_pages(
             fetch,
@@ -389,7 +268,7 @@ class MonuvClient:
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
         # The pages held ahead, plus the one being read and the one before it.
-        return _events_of(self._pages(filters, 1), memory=self._page_buffer + 2)
+        return unique_events(self._pages(filters, 1), memory=self._page_buffer + 2)
 
     def backfill(
         self,
@@ -428,20 +307,11 @@ class MonuvClient:
             "end_at": filters.end_at.isoformat(),
             "split": split,
         }
-        if resume_from is not None:
-            if not isinstance(resume_from, Checkpoint):
-                msg = "resume_from: must be a Checkpoint"
-                raise TypeError(msg)
-            if dict(resume_from.filters) != identity:
-                msg = (
-                    f"resume_from: the checkpoint is for another backfill "
-                    f"({dict(resume_from.filters)} != {identity})"
-                )
-                raise ValueError(msg)
+        check_resume(resume_from, identity)
 
         async def fetch(window: Window, number: int) -> EventPage:
             scoped = attrs.evolve(filters, start_at=window.start, end_at=window.end)
-            return await self._call(endpoints.events_page(scoped, number))
+            return await self._requester.call(endpoints.events_page(scoped, number))
 
         return Backfill(
             fetch,
@@ -470,70 +340,10 @@ class MonuvClient:
         """
         limit = self._max_concurrency if concurrency is None else concurrency
         check_int("concurrency", limit)
+        self._requester.check_open()
         folder = Path(dest_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        session = self._get_session()
-
-        async def download(url: URL, path: Path) -> int:
-            # Not the API: the image host gets no token, so nothing to mask
-            # but the path is shown alone all the same (query strings may sign).
-            request = f"GET {url.host}{url.raw_path}"
-
-            async def attempt_once(attempt: int) -> int:
-                async with self._slot():
-                    return await self._logged(
-                        download_once(
-                            session,
-                            url,
-                            path,
-                            client_timeout=self._timeout,
-                            request=request,
-                            redact=self._redact,
-                        ),
-                        request,
-                        attempt,
-                    )
-
-            return await self._retrying(attempt_once, request=request, idempotent=True)
-
-        return download_all(events, folder, concurrency=limit, download=download)
-
-
-async def _events_of(
-    pages: AsyncGenerator[EventPage, None], *, memory: int
-) -> AsyncGenerator[Event, None]:
-    # Best effort, in bounded memory: remember the ids of the last `memory`
-    # pages only. That catches the usual repeat (new events pushing the tail
-    # of a page onto the next ones fetched); an event pushed further than
-    # that, by many arrivals during a slow walk, comes out again. backfill()
-    # is the exactly-once walk. `last` maps an id to the latest page it was
-    # on, so forgetting an old page never forgets an id that a newer page
-    # repeated. Whole-page set operations keep the common case cheap.
-    last: dict[int, int] = {}
-    recent: deque[tuple[int, set[int]]] = deque()
-    number = 0
-    try:
-        async for page in pages:
-            number += 1
-            ids = {event.id for event in page.events}
-            fresh: Sequence[Event] = page.events
-            if len(ids) != len(page.events) or not last.keys().isdisjoint(ids):
-                fresh, kept = [], set()
-                for event in page.events:
-                    if event.id not in last and event.id not in kept:
-                        kept.add(event.id)
-                        fresh.append(event)
-            last.update(dict.fromkeys(ids, number))
-            recent.append((number, ids))
-            if len(recent) > memory:
-                old, old_ids = recent.popleft()
-                for event_id in old_ids:
-                    if last.get(event_id) == old:
-                        del last[event_id]
-            for event in fresh:
-                yield event
-    finally:
-        await pages.aclose()
+        return download_all(events, folder, concurrency=limit, download=self._requester.download)
 
 
 def _base_url(value: str) -> URL:

@@ -225,7 +225,7 @@ async def test_early_stop_of_a_split_backfill_leaves_nothing_running(
             async for _ in walk:
                 break
         assert library_tasks() == []
-        assert monuv._semaphore._value == 4  # type: ignore[attr-defined]
+        assert monuv._requester._semaphore._value == 4  # type: ignore[attr-defined]
         await asyncio.gather(*(monuv.events_page(page=1) for _ in range(4)))
     assert monuv.stats.in_flight == 0
 

@@ -68,7 +68,9 @@ class Harness:
             **kwargs,
         )
         # The client's own session is created on first use; make it now to watch it.
-        connector = self.monuv._get_session().connector
+        transport = self.monuv._own_transport
+        assert transport is not None
+        connector = transport.session.connector
         assert connector is not None
         self.connector = connector
 
@@ -82,7 +84,7 @@ class Harness:
         assert await settled(), f"library tasks left: {library_tasks()}"
         assert acquired(self.connector) == 0, "a connection is still held"
         assert self.monuv.stats.in_flight == 0
-        assert self.monuv._semaphore._value == CONCURRENCY
+        assert self.monuv._requester._semaphore._value == CONCURRENCY
         # The simulator saw every cancelled request's connection go away.
         assert await wait_until(lambda: self.sim.stats.in_flight == 0)
         self.sim.reset_stats()
@@ -127,7 +129,7 @@ async def test_cancel_during_a_retry_backoff(mode: str, caplog: pytest.LogCaptur
         # retries is counted just before the back-off sleep begins.
         assert await wait_until(lambda: h.monuv.stats.retries == 1)
         assert sim.stats.in_flight == 0
-        assert h.monuv._semaphore._value == CONCURRENCY
+        assert h.monuv._requester._semaphore._value == CONCURRENCY
         await h.cancel(task)
         assert sim.stats.requests["camera_options"] == 1
         await h.assert_clean()

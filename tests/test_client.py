@@ -7,9 +7,8 @@ import gc
 import json
 import logging
 import warnings
-from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from _async_helpers import library_tasks, settled
 from _loopback import json_answer, serve
 from aiohttp import web
 
-import monuv_async.client as client_module
+import monuv_async._requester as requester_module
 from monuv_async import (
     APIError,
     AuthenticationError,
@@ -42,8 +41,6 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
-from monuv_async.client import _events_of
-from monuv_async.models import Event, EventPage
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -115,7 +112,7 @@ def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(seconds: float) -> None:
         asked.append(seconds)
 
-    monkeypatch.setattr(client_module, "_sleep", fake_sleep)
+    monkeypatch.setattr(requester_module, "_sleep", fake_sleep)
     return asked
 
 
@@ -561,7 +558,7 @@ async def test_early_stop_cancels_prefetch_and_frees_connections() -> None:
         assert connector is not None
         assert len(connector._acquired) == 0  # type: ignore[attr-defined]
         # The semaphore is whole again: max_concurrency calls can run at once.
-        assert monuv._semaphore._value == 4  # type: ignore[attr-defined]
+        assert monuv._requester._semaphore._value == 4  # type: ignore[attr-defined]
         await monuv.aclose()
 
 
@@ -630,7 +627,8 @@ async def test_owned_session_closed_idempotently_without_warnings() -> None:
         async with serve(routes) as srv:
             monuv = MonuvClient(TOKEN, base_url=srv.url)
             await monuv.block_user(1)
-            session = monuv._session
+            assert monuv._own_transport is not None
+            session = monuv._own_transport.session
             await monuv.aclose()
             await monuv.aclose()
             assert session is not None
@@ -728,22 +726,6 @@ async def test_token_appears_in_no_log_record_or_exception(
     leaked = [t for t in texts if TOKEN in t or "s3cret" in t or "TOKEN" in t]
     assert leaked == []
     assert any("token=***" in record.getMessage() for record in caplog.records)
-
-
-async def test_iter_events_skips_repeats_without_forgetting_shifted_ids() -> None:
-    """Ids repeated by a shift are yielded once, even after their first page is forgotten."""
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def page(number: int, ids: list[int]) -> EventPage:
-        return EventPage(9, 3, number, 3, tuple(Event(i, at, 1) for i in ids))
-
-    async def pages() -> AsyncGenerator[EventPage, None]:
-        yield page(1, [1, 2, 3])
-        yield page(2, [3, 4, 5])  # shifted by one: 3 again
-        yield page(3, [3, 6, 6])  # 3 again, after page 1 is forgotten; 6 twice
-
-    got = [event.id async for event in _events_of(pages(), memory=1)]
-    assert got == [1, 2, 3, 4, 5, 6]
 
 
 async def test_rate_limit_holds_when_the_semaphore_is_the_bottleneck() -> None:

@@ -44,13 +44,15 @@ CONTRACT_NAMES = {
     "UnexpectedResponseError",
 }
 # Added beside the contract, as users would expect (its "add what users would
-# expect beside them"): the default base URL, the client's stats and the version.
+# expect beside them"): the default base URL, the client's stats, the version, and
+# the types a caller annotates with (Split, the type of backfill(split=...)).
 EXTRA_NAMES = {
     "DEFAULT_BASE_URL",
     "Backfill",
     "Checkpoint",
     "ClientStats",
     "SnapshotResult",
+    "Split",
     "__version__",
 }
 

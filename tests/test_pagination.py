@@ -1,16 +1,19 @@
-"""iter_pages on its own: order, each page once, bounds, early stop, and the callback race."""
+"""The page walker on its own (order, each page once, bounds, early stop, the callback race)
+and the de-duplication of a plain walk."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 from collections import Counter
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from datetime import UTC, datetime
 
 import pytest
 
-from monuv_async.models import EventPage
-from monuv_async.pagination import iter_pages
+from monuv_async._pagination import iter_pages, unique_events
+from monuv_async.models import Event, EventPage
 
 
 class Pages:
@@ -144,3 +147,19 @@ async def test_a_failed_page_raises_in_order_and_cancels_the_rest() -> None:
     with pytest.raises(ValueError, match="page 3"):
         await walk()
     assert got == [1, 2]
+
+
+async def test_iter_events_skips_repeats_without_forgetting_shifted_ids() -> None:
+    """Ids repeated by a shift are yielded once, even after their first page is forgotten."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def page(number: int, ids: list[int]) -> EventPage:
+        return EventPage(9, 3, number, 3, tuple(Event(i, at, 1) for i in ids))
+
+    async def pages() -> AsyncGenerator[EventPage, None]:
+        yield page(1, [1, 2, 3])
+        yield page(2, [3, 4, 5])  # shifted by one: 3 again
+        yield page(3, [3, 6, 6])  # 3 again, after page 1 is forgotten; 6 twice
+
+    got = [event.id async for event in unique_events(pages(), memory=1)]
+    assert got == [1, 2, 3, 4, 5, 6]

@@ -37,7 +37,7 @@ from _resilience_helpers import (
     write_cameras_csv,
 )
 
-import monuv_async.client as client_module
+import monuv_async._requester as requester_module
 from monuv_async import (
     Camera,
     CameraUpdate,
@@ -251,7 +251,7 @@ async def test_429_storm_waits_the_retry_after_not_the_backoff(op: str) -> None:
             sim.reset_stats()
             sim.inject(spec.route, *storm)
             with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(client_module, "_sleep", spy_sleep(delays))
+                patch.setattr(requester_module, "_sleep", spy_sleep(delays))
                 result = await spec.call(monuv, ids)
         assert sim.stats.requests[spec.route] == 7
         assert spec.check(sim, ids, result)
@@ -266,7 +266,7 @@ async def test_retry_after_beyond_max_backoff_is_capped() -> None:
         retry = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.02)
         async with MonuvClient(sim.token, base_url=sim.url, retry=retry) as monuv:
             with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(client_module, "_sleep", spy_sleep(delays))
+                patch.setattr(requester_module, "_sleep", spy_sleep(delays))
                 await monuv.camera_options()
         assert sim.stats.requests["camera_options"] == 3
     assert delays == [0.02, 0.02]
@@ -345,7 +345,7 @@ async def test_post_never_sent_is_retried_and_created_once(
         if len(delays) == 1:
             await sim.start()
 
-    monkeypatch.setattr(client_module, "_sleep", server_comes_up)
+    monkeypatch.setattr(requester_module, "_sleep", server_comes_up)
     try:
         monuv = MonuvClient(TOKEN, base_url=f"http://127.0.0.1:{unused_tcp_port}", retry=policy(3))
         async with monuv:

@@ -17,7 +17,8 @@ from yarl import URL
 from monuv_async import _endpoints as ep
 from monuv_async._endpoints import Spec
 from monuv_async._redact import Redactor
-from monuv_async._response import BODY_LIMIT, error_for_status, parse_retry_after, read_response
+from monuv_async._context import BODY_LIMIT, RequestContext
+from monuv_async._response import error_for_status, parse_retry_after, read_response
 from monuv_async.errors import (
     APIError,
     BadRequestError,
@@ -71,8 +72,7 @@ def answer(
         headers or {},
         raw,
         tz=SP,
-        request=spec.describe(URL("https://app.monuv.com.br")),
-        redact=REDACT,
+        context=RequestContext(spec.describe(URL("https://app.monuv.com.br")), REDACT),
     )
 
 
@@ -377,7 +377,7 @@ def test_html_error_pages(status: int) -> None:
 
 def test_error_for_status_directly() -> None:
     """error_for_status builds the error without raising it."""
-    error = error_for_status(404, {}, b'{"message": "nope"}', request="GET /x", redact=REDACT)
+    error = error_for_status(404, {}, b'{"message": "nope"}', RequestContext("GET /x", REDACT))
     assert type(error) is NotFoundError
     assert str(error) == "GET /x: HTTP 404: nope"
 
@@ -459,6 +459,6 @@ def test_a_token_straddling_any_cut_is_still_masked() -> None:
     """Many echoed tokens: the one crossing the old 8 KB cut is masked too, not half kept."""
     token = "T0k3n-" + "x" * 54  # 60 characters: 8192 is not a multiple, one copy straddles
     body = (token * 140).encode()
-    error = error_for_status(500, {}, body, request="GET /x", redact=Redactor(token))
+    error = error_for_status(500, {}, body, RequestContext("GET /x", Redactor(token)))
     assert "T0k3n" not in error.body
     assert "xxxxxxxxxx" not in error.body

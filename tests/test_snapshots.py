@@ -10,7 +10,7 @@ import pytest
 
 from monuv_async import Event, MonuvClient, NotFoundError, RetryPolicy, TransportError
 from monuv_async.errors import UnexpectedResponseError
-from monuv_async.snapshots import snapshot_path
+from monuv_async._snapshots import snapshot_path
 from monuv_async.testing import Fault, MonuvSimulator
 
 NOW = datetime(2026, 11, 20, 15, 30)

@@ -39,7 +39,7 @@ from _resilience_helpers import (
 )
 from yarl import URL
 
-import monuv_async.client as client_module
+import monuv_async._requester as requester_module
 from monuv_async import (
     APIError,
     AuthenticationError,
@@ -284,7 +284,7 @@ def cli_scenario(
         await asyncio.sleep(0)
 
     # Back-off sleeps take no time here: only what is written matters.
-    monkeypatch.setattr(client_module, "_sleep", no_wait)
+    monkeypatch.setattr(requester_module, "_sleep", no_wait)
     codes: list[tuple[list[str], int]] = []
     with threaded_sim(TOKEN) as served:
         sim = served.sim

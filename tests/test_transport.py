@@ -1,4 +1,4 @@
-"""The aiohttp adapter: one attempt, and every aiohttp failure mapped to ours, unchained."""
+"""The aiohttp transport: one attempt or stream, every aiohttp failure mapped to ours, unchained."""
 
 from __future__ import annotations
 
@@ -8,32 +8,20 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from _loopback import serve
+from aiohttp import web
 from aioresponses import aioresponses
 from yarl import URL
 
+from monuv_async._context import RequestContext
 from monuv_async._redact import Redactor
-from monuv_async._transport import map_exception, send_once
+from monuv_async._transport import AiohttpTransport, Answer, map_exception
 from monuv_async.errors import RequestTimeoutError, TransportError
 
 TOKEN = "s3cr3t-token"
 URL_WITH_TOKEN = URL(f"http://monuv.test/api/v1/cameras/create?token={TOKEN}")
 REQUEST = "GET /api/v1/cameras/create?token=***"
-redact = Redactor(TOKEN)
-
-
-class _FinishedUpload:
-    output_size = 0
-
-
-class CompatResponse(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 predates aiohttp 3.14's required ``stream_writer``.
-
-    Upstream: pnuckowski/aioresponses#289. Remove once a fixed release exists.
-    """
-
-    def __init__(self, method: str, url: URL, **kwargs: object) -> None:
-        kwargs.setdefault("stream_writer", _FinishedUpload())
-        super().__init__(method, url, **kwargs)  # type: ignore[arg-type]
+CONTEXT = RequestContext(REQUEST, Redactor(TOKEN))
 
 
 @pytest.fixture
@@ -42,43 +30,104 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield s
 
 
-async def send(session: aiohttp.ClientSession, method: str = "GET") -> object:
-    return await send_once(
-        session,
+def transport_of(session: aiohttp.ClientSession) -> AiohttpTransport:
+    return AiohttpTransport(session)
+
+
+async def send(
+    session: aiohttp.ClientSession, method: str = "GET", url: URL = URL_WITH_TOKEN
+) -> Answer:
+    return await transport_of(session).send(
         method,
-        URL_WITH_TOKEN,
+        url,
         b"{}" if method == "POST" else None,
-        client_timeout=aiohttp.ClientTimeout(total=5),
-        request=REQUEST,
-        redact=redact,
+        aiohttp.ClientTimeout(total=5),
+        CONTEXT,
     )
 
 
-async def test_answer_carries_status_headers_and_body(session: aiohttp.ClientSession) -> None:
+async def echo(request: web.Request) -> web.Response:
+    body = await request.read()
+    return web.Response(
+        status=201,
+        body=body or b'{"a": 1}',
+        headers={"X-Test": "1", "X-Content-Type": request.headers.get("Content-Type", "")},
+    )
+
+
+async def test_answer_carries_status_headers_and_body() -> None:
     """A successful attempt hands back status, headers and the raw body bytes."""
-    with aioresponses() as mocked:
-        mocked.get(
-            URL_WITH_TOKEN,
-            status=201,
-            body=b'{"a": 1}',
-            headers={"X-Test": "1"},
-            response_class=CompatResponse,
-        )
-        answer = await send(session)
-    assert answer.status == 201  # type: ignore[attr-defined]
-    assert answer.body == b'{"a": 1}'  # type: ignore[attr-defined]
-    assert answer.headers["X-Test"] == "1"  # type: ignore[attr-defined]
+    async with (
+        serve({("GET", "/api/v1/cameras/create"): echo}) as srv,
+        aiohttp.ClientSession() as s,
+    ):
+        answer = await send(s, url=URL(f"{srv.url}/api/v1/cameras/create?token={TOKEN}"))
+    assert answer.status == 201
+    assert answer.body == b'{"a": 1}'
+    assert answer.headers["X-Test"] == "1"
 
 
-async def test_post_sends_json_content_type(session: aiohttp.ClientSession) -> None:
+async def test_post_sends_json_content_type() -> None:
     """A body is sent as application/json with the exact bytes given."""
-    with aioresponses() as mocked:
-        mocked.post(URL_WITH_TOKEN, status=201, body=b"[]", response_class=CompatResponse)
-        await send(session, "POST")
-        ((_, calls),) = mocked.requests.items()
-    assert calls[0].kwargs["data"] == b"{}"
-    assert calls[0].kwargs["headers"]["Content-Type"] == "application/json"
-    assert calls[0].kwargs["allow_redirects"] is False
+    async with (
+        serve({("POST", "/api/v1/cameras/create"): echo}) as srv,
+        aiohttp.ClientSession() as s,
+    ):
+        answer = await send(s, "POST", url=URL(f"{srv.url}/api/v1/cameras/create?token={TOKEN}"))
+    assert answer.body == b"{}"
+    assert answer.headers["X-Content-Type"] == "application/json"
+
+
+async def test_a_redirect_is_reported_not_followed() -> None:
+    """A 3xx comes back as the answer: following it would send the token elsewhere."""
+
+    async def moved(_: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": "http://127.0.0.1:9/x"})
+
+    async with (
+        serve({("GET", "/api/v1/cameras/create"): moved}) as srv,
+        aiohttp.ClientSession() as s,
+    ):
+        answer = await send(s, url=URL(f"{srv.url}/api/v1/cameras/create?token={TOKEN}"))
+    assert answer.status == 302
+
+
+async def test_stream_feeds_a_2xx_body_to_the_sink_and_returns_others_whole() -> None:
+    """stream() hands a 2xx body on in chunks (none kept), an error body whole (none sunk)."""
+    image = bytes(range(256)) * 1000
+
+    async def ok(_: web.Request) -> web.Response:
+        return web.Response(body=image)
+
+    async def gone(_: web.Request) -> web.Response:
+        return web.Response(status=404, body=b"gone")
+
+    async with (
+        serve({("GET", "/ok.jpg"): ok, ("GET", "/gone.jpg"): gone}) as srv,
+        aiohttp.ClientSession() as s,
+    ):
+        transport = transport_of(s)
+        chunks: list[bytes] = []
+        timeout = aiohttp.ClientTimeout(total=5)
+        answer = await transport.stream(URL(srv.url + "/ok.jpg"), chunks.append, timeout, CONTEXT)
+        missing = await transport.stream(
+            URL(srv.url + "/gone.jpg"), chunks.append, timeout, CONTEXT
+        )
+    assert (answer.status, answer.body, b"".join(chunks)) == (200, b"", image)
+    assert (missing.status, missing.body) == (404, b"gone")
+
+
+async def test_own_session_is_made_on_first_use_and_closed_caller_one_kept() -> None:
+    """The transport closes only the session it made itself, and closing twice is fine."""
+    own = AiohttpTransport()
+    made = own.session
+    await own.aclose()
+    await own.aclose()
+    assert made.closed
+    async with aiohttp.ClientSession() as mine:
+        borrowed = AiohttpTransport(mine)
+        await borrowed.aclose()
+        assert not mine.closed
 
 
 def connector_error() -> aiohttp.ClientConnectorError:
@@ -131,7 +180,7 @@ async def test_failures_map_to_contract_errors_without_the_url(
 def test_map_exception_redacts_every_spelling_of_the_token() -> None:
     """The mapped message masks the token whether raw or percent-encoded."""
     exc = aiohttp.ClientOSError(f"failed for ?token={TOKEN} and /{TOKEN.replace('-', '%2D')}")
-    mapped = map_exception(exc, request=REQUEST, redact=Redactor(TOKEN))
+    mapped = map_exception(exc, CONTEXT)
     assert TOKEN not in str(mapped)
     assert "***" in str(mapped)
 

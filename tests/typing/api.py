@@ -30,10 +30,12 @@ from monuv_async import (
     OperationFailedError,
     RateLimitError,
     RetryPolicy,
+    Split,
     User,
     UserType,
     ValidationError,
 )
+from monuv_async._mock_transport import MockRequest, MockResponse, MockTransport
 
 
 async def uses_everything(session: aiohttp.ClientSession) -> None:
@@ -78,12 +80,17 @@ async def uses_everything(session: aiohttp.ClientSession) -> None:
         async for event in monuv.iter_events():
             assert_type(event, Event)
             assert_type(event.event_at, datetime)
-        walk = monuv.backfill(start_at=date(2026, 1, 1), end_at=date(2026, 1, 7), split="day")
+        split: Split = "day"
+        walk = monuv.backfill(start_at=date(2026, 1, 1), end_at=date(2026, 1, 7), split=split)
         async for backfilled in walk:
             assert_type(backfilled, Event)
             assert_type(walk.checkpoint, Checkpoint)
         async for result in monuv.download_snapshots([], Path("snaps"), concurrency=4):
             assert_type(result.event_id, int)
+    in_memory = MockTransport(lambda request: MockResponse(200, json={"code": 0, "msg": ""}))
+    async with MonuvClient("token", transport=in_memory) as mocked:
+        await mocked.block_user(1)
+        assert_type(in_memory.requests[0], MockRequest)
     try:
         pass
     except ValidationError as error:

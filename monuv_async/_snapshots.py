@@ -1,15 +1,20 @@
-"""Downloading events' snapshot images to disk.
+"""Downloading events' snapshot images to disk: the whole of it, streaming included.
 
-Each event's ``event_url`` points at a JPEG on Monuv's image host. Images
-are streamed in chunks to a ``.part`` file and renamed into place only when
-whole, so a file named ``<event id>.jpg`` in the folder is always complete
-and a re-run skips it. The partner token is never sent to the image host:
-the URL is used exactly as Monuv gave it.
+Each event's ``event_url`` points at a JPEG on Monuv's image host.
+:func:`download_all` runs the downloads, a bounded number at a time, and
+:func:`download_once` makes one try: it streams the image through the
+transport's :meth:`~monuv_async._transport.Transport.stream` into a ``.part``
+file and renames it into place only when whole, so a file named
+``<event id>.jpg`` in the folder is always complete and a re-run skips it.
+Retries and the client's bounds wrap each try in the requester. The partner
+token is never sent to the image host: the URL is used exactly as Monuv gave
+it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -17,10 +22,15 @@ from typing import Literal
 import attrs
 from yarl import URL
 
-from .errors import MonuvError, UnexpectedResponseError
+import aiohttp
+
+from ._context import RequestContext
+from ._response import error_for_status
+from ._transport import Transport
+from .errors import MonuvError, TransportError, UnexpectedResponseError
 from .models import Event
 
-__all__ = ["SnapshotResult", "download_all", "snapshot_path"]
+__all__ = ["SnapshotResult", "download_all", "download_once", "request_line", "snapshot_path"]
 
 _EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 
@@ -63,6 +73,59 @@ def _usable_url(text: str | None) -> URL | None:
 
 
 Download = Callable[[URL, Path], Awaitable[int]]
+
+
+def request_line(url: URL) -> str:
+    """How a download is shown in logs and errors: host and path, never the query."""
+    # Not the API: the image host gets no token, so nothing to mask, but the
+    # path is shown alone all the same (query strings may sign).
+    return f"GET {url.host}{url.raw_path}"
+
+
+async def download_once(
+    transport: Transport,
+    url: URL,
+    path: Path,
+    *,
+    timeout: aiohttp.ClientTimeout,
+    context: RequestContext,
+) -> int:
+    """Stream one image to ``path`` (via a ``.part`` file, renamed when whole).
+
+    Returns the bytes written. A non-2xx answer raises its :class:`APIError`,
+    a body shorter than its ``Content-Length`` a :class:`TransportError`; the
+    ``.part`` file never outlives a failure, and ``path`` only ever appears
+    complete.
+    """
+    partial = path.with_name(path.name + ".part")
+    size = 0
+    try:
+        with partial.open("wb") as file:
+
+            def write(chunk: bytes) -> None:
+                nonlocal size
+                file.write(chunk)
+                size += len(chunk)
+
+            answer = await transport.stream(url, write, timeout, context)
+        if not 200 <= answer.status < 300:
+            raise error_for_status(answer.status, answer.headers, answer.body, context)
+        expected = _content_length(answer.headers.get("Content-Length"))
+        if expected is not None and size != expected:
+            msg = f"image cut short: {size} of {expected} bytes"
+            raise TransportError(msg, sent=True, request=context.line)
+        os.replace(partial, path)
+        return size
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _content_length(value: str | None) -> int | None:
+    # As aiohttp reads it: absent or unreadable means unknown.
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 async def _one(event: Event, dest_dir: Path, download: Download) -> SnapshotResult:

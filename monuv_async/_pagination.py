@@ -1,5 +1,8 @@
 """Walking event pages: ahead of the caller, in order, in bounded memory.
 
+Also the de-duplication a plain walk needs (:func:`unique_events`): events
+pushed onto a later page by newer arrivals come out once.
+
 :func:`iter_pages` fetches the first page to learn ``last_page``, then keeps
 up to ``concurrency`` page requests running while the caller consumes, and
 never holds more than ``buffer`` pages (running or fetched, not yet taken).
@@ -13,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
-from .models import EventPage
+from .models import Event, EventPage
 
-__all__ = ["iter_pages"]
+__all__ = ["iter_pages", "unique_events"]
 
 logger = logging.getLogger("monuv_async")
 
@@ -129,3 +133,44 @@ async def iter_pages(
             number += 1
     finally:
         await prefetcher.close()
+
+
+async def unique_events(
+    pages: AsyncGenerator[EventPage, None], *, memory: int
+) -> AsyncGenerator[Event, None]:
+    """The events of ``pages``, each id once among the last ``memory`` pages.
+
+    Closes ``pages`` when it stops, however it stops.
+    """
+    # Best effort, in bounded memory: remember the ids of the last `memory`
+    # pages only. That catches the usual repeat (new events pushing the tail
+    # of a page onto the next ones fetched); an event pushed further than
+    # that, by many arrivals during a slow walk, comes out again. backfill()
+    # is the exactly-once walk. `last` maps an id to the latest page it was
+    # on, so forgetting an old page never forgets an id that a newer page
+    # repeated. Whole-page set operations keep the common case cheap.
+    last: dict[int, int] = {}
+    recent: deque[tuple[int, set[int]]] = deque()
+    number = 0
+    try:
+        async for page in pages:
+            number += 1
+            ids = {event.id for event in page.events}
+            fresh: Sequence[Event] = page.events
+            if len(ids) != len(page.events) or not last.keys().isdisjoint(ids):
+                fresh, kept = [], set()
+                for event in page.events:
+                    if event.id not in last and event.id not in kept:
+                        kept.add(event.id)
+                        fresh.append(event)
+            last.update(dict.fromkeys(ids, number))
+            recent.append((number, ids))
+            if len(recent) > memory:
+                old, old_ids = recent.popleft()
+                for event_id in old_ids:
+                    if last.get(event_id) == old:
+                        del last[event_id]
+            for event in fresh:
+                yield event
+    finally:
+        await pages.aclose()
