@@ -46,9 +46,9 @@ import aiohttp
 import orjson
 
 from monuv_async import MonuvClient
+from monuv_async._context import RequestContext
 from monuv_async._endpoints import event_filters, events_page
 from monuv_async._redact import Redactor
-from monuv_async._context import RequestContext
 from monuv_async._response import read_response
 
 from . import SAO_PAULO, Check, Report, median, table

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._snapshots import SnapshotResult
 from .backfill import Backfill, Split
 from .checkpoint import Checkpoint
 from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
@@ -45,7 +46,6 @@ from .models import (
 )
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
-from ._snapshots import SnapshotResult
 
 try:
     __version__ = version("monuv-async")

@@ -36,7 +36,7 @@ from ._transport import Answer
 
 __all__ = ["Handler", "MockRequest", "MockResponse", "MockTransport"]
 
-_TOKEN_PARAM = "token"
+_TOKEN_PARAM = "token"  # noqa: S105 - the name of the query parameter, not a secret
 
 
 @attrs.frozen(slots=True)
@@ -111,7 +111,7 @@ class MockTransport:
         method: str,
         url: URL,
         body: bytes | None,
-        timeout: object,
+        client_timeout: object,
         context: RequestContext,
     ) -> Answer:
         """Answer one try with the handler's response."""
@@ -121,7 +121,7 @@ class MockTransport:
         self,
         url: URL,
         sink: Callable[[bytes], object],
-        timeout: object,
+        client_timeout: object,
         context: RequestContext,
     ) -> Answer:
         """Answer one ``GET``; a 2xx body goes to ``sink`` in one chunk."""

@@ -123,7 +123,7 @@ class Requester:
         async def attempt_once(_: int) -> int:
             async with self._slot():
                 return await download_once(
-                    self.transport, url, path, timeout=self._timeout, context=context
+                    self.transport, url, path, client_timeout=self._timeout, context=context
                 )
 
         return await self._retrying(attempt_once, context, idempotent=True)

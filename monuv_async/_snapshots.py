@@ -19,10 +19,9 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+import aiohttp
 import attrs
 from yarl import URL
-
-import aiohttp
 
 from ._context import RequestContext
 from ._response import error_for_status
@@ -87,7 +86,7 @@ async def download_once(
     url: URL,
     path: Path,
     *,
-    timeout: aiohttp.ClientTimeout,
+    client_timeout: aiohttp.ClientTimeout,
     context: RequestContext,
 ) -> int:
     """Stream one image to ``path`` (via a ``.part`` file, renamed when whole).
@@ -107,7 +106,7 @@ async def download_once(
                 file.write(chunk)
                 size += len(chunk)
 
-            answer = await transport.stream(url, write, timeout, context)
+            answer = await transport.stream(url, write, client_timeout, context)
         if not 200 <= answer.status < 300:
             raise error_for_status(answer.status, answer.headers, answer.body, context)
         expected = _content_length(answer.headers.get("Content-Length"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 import attrs
@@ -50,6 +50,7 @@ class Answer:
     body: bytes = b""
 
 
+@runtime_checkable
 class Transport(Protocol):
     """How a :class:`~monuv_async.MonuvClient` sends: one attempt, no retries, no reading.
 
@@ -66,7 +67,7 @@ class Transport(Protocol):
         method: str,
         url: URL,
         body: bytes | None,
-        timeout: aiohttp.ClientTimeout,
+        client_timeout: aiohttp.ClientTimeout,
         context: RequestContext,
     ) -> Answer:
         """Send one request (``body`` is JSON, or ``None``) and read its whole answer."""
@@ -76,7 +77,7 @@ class Transport(Protocol):
         self,
         url: URL,
         sink: Callable[[bytes], object],
-        timeout: aiohttp.ClientTimeout,
+        client_timeout: aiohttp.ClientTimeout,
         context: RequestContext,
     ) -> Answer:
         """``GET url``: a 2xx body goes to ``sink`` chunk by chunk, any other comes back whole."""
@@ -120,7 +121,7 @@ class AiohttpTransport:
         method: str,
         url: URL,
         body: bytes | None,
-        timeout: aiohttp.ClientTimeout,
+        client_timeout: aiohttp.ClientTimeout,
         context: RequestContext,
     ) -> Answer:
         """Send one request and read its whole answer; see :meth:`Transport.send`."""
@@ -131,7 +132,7 @@ class AiohttpTransport:
                 url,
                 data=body,
                 headers=_JSON_HEADERS if body is not None else _ACCEPT,
-                timeout=timeout,
+                timeout=client_timeout,
                 # A redirect would be followed with the token; Monuv's API does
                 # not redirect, so one means something is wrong: report it.
                 allow_redirects=False,
@@ -148,13 +149,13 @@ class AiohttpTransport:
         self,
         url: URL,
         sink: Callable[[bytes], object],
-        timeout: aiohttp.ClientTimeout,
+        client_timeout: aiohttp.ClientTimeout,
         context: RequestContext,
     ) -> Answer:
         """Stream one ``GET``; see :meth:`Transport.stream`."""
         failure: TransportError
         try:
-            async with self.session.get(url, timeout=timeout) as response:
+            async with self.session.get(url, timeout=client_timeout) as response:
                 if not 200 <= response.status < 300:
                     return Answer(response.status, response.headers, await response.read())
                 async for chunk in response.content.iter_chunked(_CHUNK):

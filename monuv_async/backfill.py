@@ -48,11 +48,12 @@ from typing import Literal, Self
 
 import attrs
 
+from ._endpoints import EventFilters
 from ._pagination import iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
 
-__all__ = ["MAX_PASSES", "Backfill", "Split", "check_resume", "split_window"]
+__all__ = ["MAX_PASSES", "Backfill", "Split", "plan", "split_window"]
 
 logger = logging.getLogger("monuv_async")
 
@@ -82,8 +83,30 @@ def split_window(start: date, end: date, split: Split) -> list[Window]:
     return windows
 
 
-def check_resume(resume_from: Checkpoint | None, identity: dict[str, object]) -> None:
-    """Refuse a ``resume_from`` that is not a checkpoint of the backfill ``identity`` describes."""
+def plan(
+    filters: EventFilters, split: Split, resume_from: Checkpoint | None
+) -> tuple[list[Window], dict[str, object]]:
+    """The sub-windows of a backfill over ``filters``, and the identity its checkpoints carry.
+
+    A ``resume_from`` taken from another backfill (other filters or split) is
+    refused now, before any request.
+    """
+    if filters.start_at is None or filters.end_at is None:
+        msg = "start_at: a backfill needs both start_at and end_at"
+        raise ValueError(msg)
+    windows = split_window(filters.start_at, filters.end_at, split)
+    identity: dict[str, object] = {
+        "camera": filters.camera,
+        "event_types": list(filters.event_types) if filters.event_types else None,
+        "start_at": filters.start_at.isoformat(),
+        "end_at": filters.end_at.isoformat(),
+        "split": split,
+    }
+    _check_resume(resume_from, identity)
+    return windows, identity
+
+
+def _check_resume(resume_from: Checkpoint | None, identity: dict[str, object]) -> None:
     if resume_from is None:
         return
     if not isinstance(resume_from, Checkpoint):

@@ -28,7 +28,7 @@ from ._pagination import iter_pages, unique_events
 from ._requester import ClientStats, Requester
 from ._snapshots import SnapshotResult, download_all
 from ._transport import AiohttpTransport, Transport
-from .backfill import Backfill, Split, check_resume, split_window
+from .backfill import Backfill, Split, plan
 from .checkpoint import Checkpoint, Window
 from .models import Camera, CameraOptions, Client, Event, EventPage, User
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
@@ -95,6 +95,9 @@ class MonuvClient:
             raise TypeError(msg)
         if not isinstance(tz, tzinfo):
             msg = f"tz: must be a tzinfo such as ZoneInfo('America/Sao_Paulo'), not {tz!r:.40}"
+            raise TypeError(msg)
+        if transport is not None and not isinstance(transport, Transport):
+            msg = "transport: must have the send() and stream() of a Transport"
             raise TypeError(msg)
         if session is not None and transport is not None:
             msg = "transport: give a session or a transport, not both"
@@ -297,17 +300,7 @@ class MonuvClient:
         filters = endpoints.event_filters(
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
-        assert filters.start_at is not None
-        assert filters.end_at is not None
-        windows = split_window(filters.start_at, filters.end_at, split)
-        identity: dict[str, object] = {
-            "camera": filters.camera,
-            "event_types": list(filters.event_types) if filters.event_types else None,
-            "start_at": filters.start_at.isoformat(),
-            "end_at": filters.end_at.isoformat(),
-            "split": split,
-        }
-        check_resume(resume_from, identity)
+        windows, identity = plan(filters, split, resume_from)
 
         async def fetch(window: Window, number: int) -> EventPage:
             scoped = attrs.evolve(filters, start_at=window.start, end_at=window.end)

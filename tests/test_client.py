@@ -41,6 +41,7 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
+from monuv_async._mock_transport import MockResponse, MockTransport
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -658,6 +659,26 @@ def test_constructor_rejects_bad_settings() -> None:
         MonuvClient("t", base_url="ftp://x")
     with pytest.raises(TypeError, match=r"^tz"):
         MonuvClient("t", tz="America/Sao_Paulo")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^transport"):
+        MonuvClient("t", transport=object())  # type: ignore[arg-type]
+
+
+async def test_a_session_and_a_transport_together_are_refused() -> None:
+    """Both name how to send: giving the two is a ValueError, not one silently ignored."""
+    async with aiohttp.ClientSession() as session:
+        transport = MockTransport(lambda _: MockResponse())
+        with pytest.raises(ValueError, match=r"^transport"):
+            MonuvClient("t", session=session, transport=transport)
+
+
+async def test_a_callers_transport_is_used_and_left_to_its_owner() -> None:
+    """Requests go through the transport given, and closing the client does not touch it."""
+    transport = MockTransport(lambda _: MockResponse(json={"code": 0, "msg": ""}))
+    monuv = MonuvClient(TOKEN, transport=transport)
+    await monuv.block_user(1)
+    await monuv.aclose()
+    assert [r.path for r in transport.requests] == ["/api/user/block/***/1"]
+    assert monuv._own_transport is None
 
 
 # -- the token never leaks ---------------------------------------------------

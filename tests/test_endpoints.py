@@ -17,6 +17,7 @@ from yarl import URL
 
 from monuv_async import _endpoints as ep
 from monuv_async._endpoints import TOKEN, EventFilters, Spec
+from monuv_async.errors import MonuvError
 from monuv_async.models import Camera, CameraOptions, Client, EventPage, User
 from monuv_async.requests import CameraUpdate, NewCamera
 
@@ -175,6 +176,14 @@ def test_spec_readers_build_models(
 def test_block_reader_reads_code_zero(fixture_json: Callable[[str], Any]) -> None:
     """The block reader returns None for the documented code 0."""
     assert ep.block_user(1).read(fixture_json("block"), SP) is None
+
+
+def test_block_reader_signals_a_refusal_without_building_the_users_error() -> None:
+    """code != 0 raises Refused (code, msg), not a MonuvError: only the reader has the context."""
+    with pytest.raises(ep.Refused) as info:
+        ep.block_user(1).read({"code": 3, "msg": "no such user"}, SP)
+    assert (info.value.code, info.value.msg) == (3, "no such user")
+    assert not isinstance(info.value, MonuvError)
 
 
 # --- argument checks ---------------------------------------------------------

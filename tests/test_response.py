@@ -15,9 +15,9 @@ from _samples import NEW_CLIENT, NEW_USER, STATUS_CLASSES
 from yarl import URL
 
 from monuv_async import _endpoints as ep
+from monuv_async._context import BODY_LIMIT, RequestContext
 from monuv_async._endpoints import Spec
 from monuv_async._redact import Redactor
-from monuv_async._context import BODY_LIMIT, RequestContext
 from monuv_async._response import error_for_status, parse_retry_after, read_response
 from monuv_async.errors import (
     APIError,
@@ -245,7 +245,31 @@ def test_block_failure_message_is_redacted() -> None:
     assert_no_secret(error)
 
 
+def test_block_failure_is_built_whole_by_the_reader() -> None:
+    """The refusal becomes one finished OperationFailedError: its args match its message."""
+    error = capture(SPECS["block_user"], 200, {"code": 5, "msg": f"no {SECRET}"})
+    assert isinstance(error, OperationFailedError)
+    assert error.args == (error.message,)
+    assert error.message == f"operation failed with code 5: {error.msg}"
+    assert_no_secret(error)
+
+
 # --- error statuses ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(404, "Not Found"), (409, "Conflict"), (503, "Service Unavailable")]
+)
+def test_without_a_server_message_the_reason_is_the_standard_phrase(
+    status: int, reason: str
+) -> None:
+    """A bare error answer takes HTTPStatus's phrase for every status it names."""
+    assert capture(SPECS["camera_options"], status, b"").message == reason
+
+
+def test_a_status_without_a_standard_phrase_says_http_error() -> None:
+    """A status the standard library does not name falls back to "HTTP error"."""
+    assert capture(SPECS["camera_options"], 599, b"").message == "HTTP error"
 
 
 @pytest.mark.parametrize(("status", "cls"), [*STATUS_CLASSES, (302, APIError)])

@@ -6,11 +6,16 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
+from yarl import URL
 
 from monuv_async import Event, MonuvClient, NotFoundError, RetryPolicy, TransportError
+from monuv_async._context import RequestContext
+from monuv_async._mock_transport import MockRequest, MockResponse, MockTransport
+from monuv_async._redact import Redactor
+from monuv_async._snapshots import download_once, request_line, snapshot_path
 from monuv_async.errors import UnexpectedResponseError
-from monuv_async._snapshots import snapshot_path
 from monuv_async.testing import Fault, MonuvSimulator
 
 NOW = datetime(2026, 11, 20, 15, 30)
@@ -172,3 +177,45 @@ async def test_unparseable_event_url_fails_its_item_only(
     assert results[good.id].status == "downloaded"
     assert results[99].status == "failed"
     assert isinstance(results[99].error, UnexpectedResponseError)
+
+
+IMAGE_URL = URL("https://img.test/path/7.jpg?sig=abc")
+
+
+async def try_once(response: MockResponse, path: Path) -> int:
+    def handler(_: MockRequest) -> MockResponse:
+        return response
+
+    context = RequestContext(request_line(IMAGE_URL), Redactor(TOKEN))
+    timeout = aiohttp.ClientTimeout(total=5)
+    return await download_once(
+        MockTransport(handler), IMAGE_URL, path, client_timeout=timeout, context=context
+    )
+
+
+async def test_one_try_writes_the_whole_image_and_no_part_file(tmp_path: Path) -> None:
+    """A 2xx body lands at the path, its size returned, with no .part left behind."""
+    path = tmp_path / "7.jpg"
+    assert await try_once(MockResponse(content=b"\xff\xd8img"), path) == 5
+    assert path.read_bytes() == b"\xff\xd8img"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+async def test_one_try_cut_short_of_its_content_length_fails_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """Fewer bytes than Content-Length promised: a sent TransportError, no file at all."""
+    short = MockResponse(content=b"abc", headers={"Content-Length": "10"})
+    with pytest.raises(TransportError, match="cut short: 3 of 10") as info:
+        await try_once(short, tmp_path / "7.jpg")
+    assert info.value.sent is True
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_one_try_answered_404_raises_it_with_host_and_path_only(tmp_path: Path) -> None:
+    """The error names the image by host and path: a signed query string is never shown."""
+    with pytest.raises(NotFoundError) as info:
+        await try_once(MockResponse(404, content=b"gone"), tmp_path / "7.jpg")
+    assert info.value.request == "GET img.test/path/7.jpg"
+    assert "sig=abc" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,101 @@
+"""The request engine: bounded tries, back-off outside the bounds, counted, closed for good."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC
+
+import aiohttp
+import pytest
+from yarl import URL
+
+import monuv_async._requester as requester_module
+from monuv_async import _endpoints as endpoints
+from monuv_async._mock_transport import MockRequest, MockResponse, MockTransport
+from monuv_async._requester import Requester
+from monuv_async.errors import ServerError
+from monuv_async.retry import RetryPolicy
+
+TOKEN = "engine-s3cret"
+BLOCKED = {"code": 0, "msg": ""}
+NO_WAIT = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
+
+
+def requester(transport: MockTransport, **changes: object) -> Requester:
+    settings: dict[str, object] = {
+        "base": URL("https://app.monuv.com.br"),
+        "transport": transport,
+        "timeout": aiohttp.ClientTimeout(total=5),
+        "retry": NO_WAIT,
+        "rate_limit": None,
+        "max_concurrency": 2,
+        "tz": UTC,
+        **changes,
+    }
+    return Requester(TOKEN, **settings)  # type: ignore[arg-type]
+
+
+async def test_no_more_tries_in_flight_than_max_concurrency() -> None:
+    """Six requests at once against a slow handler never have more than two tries running."""
+    running = 0
+    most = 0
+
+    async def handler(_: MockRequest) -> MockResponse:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        return MockResponse(json=BLOCKED)
+
+    engine = requester(MockTransport(handler))
+    await asyncio.gather(*(engine.call(endpoints.block_user(n)) for n in range(1, 7)))
+    assert most == 2
+    assert engine.stats.max_in_flight == 2
+    assert engine.stats.requests == 6
+
+
+async def test_a_retrying_request_holds_no_slot_while_it_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """During a back-off sleep nothing is in flight, so another request can use the slot."""
+    statuses = iter([503, 200])
+    seen_in_flight: list[int] = []
+    engine = requester(
+        MockTransport(lambda _: MockResponse(next(statuses), json=BLOCKED)), max_concurrency=1
+    )
+
+    async def sleep(_: float) -> None:
+        seen_in_flight.append(engine.stats.in_flight)
+
+    monkeypatch.setattr(requester_module, "_sleep", sleep)
+    await engine.call(endpoints.block_user(1))
+    assert seen_in_flight == [0]
+    assert (engine.stats.requests, engine.stats.retries) == (2, 1)
+
+
+async def test_the_last_error_is_raised_whole_and_logged_without_the_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When tries run out the server's error is raised with its masked request line."""
+    caplog.set_level(logging.DEBUG, logger="monuv_async")
+    engine = requester(MockTransport(lambda _: MockResponse(500, json={"message": "down"})))
+    with pytest.raises(ServerError) as info:
+        await engine.call(endpoints.camera_options())
+    assert info.value.request == "GET /api/v1/cameras/create?token=***"
+    assert engine.stats.requests == 3
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("token=***" in m and "ServerError" in m for m in messages)
+    assert not any(TOKEN in m for m in messages)
+    assert TOKEN not in repr(engine)
+
+
+async def test_a_closed_requester_refuses_before_sending() -> None:
+    """Once closed, a call raises RuntimeError and the transport sees nothing."""
+    transport = MockTransport(lambda _: MockResponse(json=BLOCKED))
+    engine = requester(transport)
+    engine.closed = True
+    with pytest.raises(RuntimeError, match="closed"):
+        await engine.call(endpoints.block_user(1))
+    assert transport.requests == []
