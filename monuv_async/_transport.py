@@ -55,11 +55,13 @@ class Transport(Protocol):
     """How a :class:`~monuv_async.MonuvClient` sends: one attempt, no retries, no reading.
 
     ``url`` holds the partner token: a transport must never show it (in a
-    log, an error or a repr). ``context`` is the request line with the token
-    masked and the redactor, for the error a failed attempt raises. A
-    failure to get an answer raises :class:`~monuv_async.errors.TransportError`
-    (``sent=False`` only when the request provably never left). Cancellation
-    passes through.
+    log, an error or a repr). ``client_timeout`` is the client's per-try
+    timeout, as aiohttp takes it (a transport without a network may ignore
+    it). ``context`` is the request line with the token masked and the
+    redactor: a transport maps its own failures, so it builds the error, and
+    builds it whole. A failure to get an answer raises
+    :class:`~monuv_async.errors.TransportError` (``sent=False`` only when the
+    request provably never left). Cancellation passes through.
     """
 
     async def send(

@@ -6,6 +6,8 @@ import importlib
 import importlib.metadata
 import pkgutil
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -129,3 +131,21 @@ def test_public_modules_declare_all(module_name: str) -> None:
     """The public submodules declare a complete __all__ too."""
     module = importlib.import_module(f"monuv_async.{module_name}")
     assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_the_core_never_loads_the_simulator_or_the_cli() -> None:
+    """Importing the package and every core module loads no testing/cli module (one-way imports)."""
+    core = [f"monuv_async.{name}" for name in (*PRIVATE_MODULES, "client", "backfill")]
+    core = [m for m in core if not m.split(".")[1].startswith(("_sim", "_cli"))]
+    script = (
+        "import importlib, sys\n"
+        f"for name in {core!r}: importlib.import_module(name)\n"
+        "wings = ('monuv_async.testing', 'monuv_async.cli', 'monuv_async.pytest_plugin')\n"
+        "prefixes = ('monuv_async._sim', 'monuv_async._cli')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(prefixes)"
+        " or m in wings or m.startswith(tuple(w + '.' for w in wings))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
