@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from monuv_async._sim_data import DEFAULT_CAMERA_OPTIONS
+from monuv_async.testing.store import DEFAULT_CAMERA_OPTIONS
 from monuv_async.testing import DEMO_TOKEN, ROUTES, Fault, MonuvSimulator, SimulatorStats
 
 SP = ZoneInfo("America/Sao_Paulo")
