@@ -91,8 +91,11 @@ class MonuvSimulator:
     tests may read and change.
     """
 
+    # The state lives on the store the routes serve from; these forward to it.
     seed: _OnStore[int] = _OnStore()
+    """Seeds the event data set and the snapshot bytes."""
     tz: _OnStore[tzinfo] = _OnStore()
+    """The time zone of event times, day filters and ``created_at``."""
     now: _OnStore[datetime] = _OnStore()
     """The clock for ``created_at`` and new events; it does not tick by itself."""
     camera_options: _OnStore[Mapping[str, Any]] = _OnStore()
@@ -100,11 +103,15 @@ class MonuvSimulator:
     event_types: _OnStore[dict[int, str]] = _OnStore()
     """Event type ids and descriptions; new events draw from them."""
     clients: _OnStore[dict[int, dict[str, Any]]] = _OnStore()
+    """Stored clients by id, as created (``add_client`` or ``POST /api/v1/clients``)."""
     users: _OnStore[dict[int, dict[str, Any]]] = _OnStore()
+    """Stored users by id, each with its ``client_id`` and ``user_type``."""
     cameras: _OnStore[dict[int, dict[str, Any]]] = _OnStore()
+    """Stored cameras by id: the seeded ones (no client) and those created."""
     blocked_documents: _OnStore[set[str]] = _OnStore()
     """The digits of the blocked clients' documents."""
     blocked_users: _OnStore[set[int]] = _OnStore()
+    """The ids of the blocked users."""
 
     def __init__(
         self,
