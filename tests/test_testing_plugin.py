@@ -93,8 +93,8 @@ def test_plugin_loads_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
     """Without pytest-asyncio, pytest still runs; only a test using the fixture fails, clearly."""
     pytester.makeconftest(
         "import sys\nsys.modules['pytest_asyncio'] = None\n"
-        "import importlib, monuv_async.pytest_plugin as plugin\nimportlib.reload(plugin)\n"
-        "from monuv_async.pytest_plugin import monuv_simulator  # noqa: F401\n"
+        "import importlib, monuv_async.testing.plugin as plugin\nimportlib.reload(plugin)\n"
+        "from monuv_async.testing.plugin import monuv_simulator  # noqa: F401\n"
     )
     pytester.makepyfile(
         "def test_plain():\n    assert True\n\n"

@@ -33,7 +33,8 @@ from typing import Any, NoReturn
 import pytest
 
 from monuv_async import MonuvClient
-from monuv_async.testing import MonuvSimulator
+
+from .server import MonuvSimulator
 
 __all__ = ["monuv_client", "monuv_simulator", "pytest_configure"]
 

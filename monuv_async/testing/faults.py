@@ -1,40 +1,30 @@
 """Fault injection for :class:`monuv_async.testing.MonuvSimulator`.
 
-A :class:`Fault` describes how one request goes wrong; :func:`serve_with_fault`
-plays it against a live aiohttp request, so the client under test sees a
-real status code, a real reset connection or a really truncated body.
+A :class:`Fault` describes how one request goes wrong; a :class:`FaultQueue`
+holds those waiting per route; :func:`serve_with_fault` plays one against a
+live aiohttp request, so the client under test sees a real status code, a
+real reset connection or a really truncated body.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import socket
 import struct
-from collections.abc import Awaitable, Callable, Mapping
-from http import HTTPStatus
-from typing import Literal
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Literal, get_args
 
 import attrs
 from aiohttp import web
-from yarl import URL
 
-from ._sim_data import json_bytes
+from .answers import json_bytes, reason
 
-__all__ = [
-    "CountingSite",
-    "Fault",
-    "FaultKind",
-    "TokenBucket",
-    "drop_connection",
-    "serve_with_fault",
-]
+__all__ = ["Fault", "FaultKind", "FaultQueue", "drop_connection", "serve_with_fault"]
 
 FaultKind = Literal["status", "delay", "stall", "reset", "reset_after_processing", "truncate"]
-_KINDS = frozenset(
-    {"status", "delay", "stall", "reset", "reset_after_processing", "truncate"},
-)
+_KINDS = frozenset(get_args(FaultKind))
 
 _JSON = "application/json"
 _HTML = "text/html; charset=UTF-8"
@@ -45,13 +35,6 @@ _NGINX_PAGE = (
     "<center><h1>{code} {phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
-
-
-def _phrase(code: int) -> str:
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Error"
 
 
 def _check_kind(_instance: object, _attribute: object, value: str) -> None:
@@ -108,7 +91,7 @@ class Fault:
             msg = f"code: not an HTTP status code: {code!r}"
             raise ValueError(msg)
         if body is None:
-            raw, default_type = json_bytes({"message": _phrase(code)}), _JSON
+            raw, default_type = json_bytes({"message": reason(code)}), _JSON
         elif isinstance(body, bytes):
             raw, default_type = body, _HTML
         elif isinstance(body, str):
@@ -127,7 +110,7 @@ class Fault:
     @classmethod
     def html(cls, code: int = 502, *, after_processing: bool = False) -> Fault:
         """Answer ``code`` with nginx's HTML error page (a proxy in front of a dead app)."""
-        page = _NGINX_PAGE.format(code=code, phrase=_phrase(code))
+        page = _NGINX_PAGE.format(code=code, phrase=reason(code))
         return cls.status(code, page, after_processing=after_processing)
 
     @classmethod
@@ -136,7 +119,7 @@ class Fault:
         if not seconds >= 0:
             msg = f"seconds: must be >= 0, got {seconds!r}"
             raise ValueError(msg)
-        body = {"message": "Too Many Attempts." if code == 429 else _phrase(code)}
+        body = {"message": "Too Many Attempts." if code == 429 else reason(code)}
         return cls.status(code, body, headers={"Retry-After": str(math.ceil(seconds))})
 
     @classmethod
@@ -252,59 +235,35 @@ async def serve_with_fault(
     raise AssertionError(msg)  # pragma: no cover
 
 
-class TokenBucket:
-    """A per-key token bucket: ``rate`` requests per second, bursts of ``max(1, rate)``."""
+class FaultQueue:
+    """Faults waiting per route name, or under ``"*"`` for any route; consumed in order."""
 
-    def __init__(self) -> None:
-        self._state: dict[str, tuple[float, float]] = {}
+    def __init__(self, routes: Collection[str]) -> None:
+        self._routes = routes
+        self._queues: dict[str, deque[Fault]] = {}
 
-    def take(self, key: str, rate: float, now: float) -> float:
-        """Spend one token; return 0, or the seconds to wait when the bucket is empty."""
-        capacity = max(1.0, rate)
-        tokens, last = self._state.get(key, (capacity, now))
-        tokens = min(capacity, tokens + (now - last) * rate)
-        if tokens < 1:
-            self._state[key] = (tokens, now)
-            return (1 - tokens) / rate
-        self._state[key] = (tokens - 1, now)
-        return 0.0
+    def inject(self, route: str, faults: Collection[Fault]) -> None:
+        """Queue ``faults`` for ``route``; ``ValueError`` for a route not in ``routes``."""
+        if route != "*" and route not in self._routes:
+            expected = ", ".join(self._routes)
+            msg = f"route: unknown route {route!r}; expected one of {expected} or '*'"
+            raise ValueError(msg)
+        self._queues.setdefault(route, deque()).extend(faults)
 
+    def clear(self) -> None:
+        """Drop every queued fault."""
+        self._queues.clear()
 
-class CountingSite(web.BaseSite):
-    """A TCP site that reports each connection it accepts to ``on_connection``."""
+    def pending(self, route: str | None = None) -> int:
+        """How many queued faults remain (for ``route``, or in total)."""
+        if route is None:
+            return sum(len(q) for q in self._queues.values())
+        return len(self._queues.get(route, ()))
 
-    def __init__(
-        self, runner: web.BaseRunner, host: str, port: int, on_connection: Callable[[], None]
-    ) -> None:
-        super().__init__(runner)
-        self._host = host
-        self._port = port
-        self._on_connection = on_connection
-
-    @property
-    def name(self) -> str:
-        """The site's URL."""
-        return str(URL.build(scheme="http", host=self._host, port=self._port))
-
-    @property
-    def port(self) -> int:
-        """The bound port once started (the requested one before)."""
-        return self._port
-
-    async def start(self) -> None:
-        """Listen; aiohttp's TCPSite offers no hook to count connections."""
-        await super().start()
-        server = self._runner.server
-        if server is None:  # pragma: no cover - BaseSite checks it already
-            msg = "runner is not set up"
-            raise RuntimeError(msg)
-        on_connection = self._on_connection
-
-        # asyncio calls the protocol factory once per accepted connection.
-        def protocol() -> web.RequestHandler:
-            on_connection()
-            return server()
-
-        listener = await asyncio.get_running_loop().create_server(protocol, self._host, self._port)
-        self._server = listener
-        self._port = listener.sockets[0].getsockname()[1]
+    def take(self, route: str) -> Fault | None:
+        """The next fault for a request to ``route``: its own queue first, then ``"*"``."""
+        for key in (route, "*"):
+            queue = self._queues.get(key)
+            if queue:
+                return queue.popleft()
+        return None
