@@ -1,15 +1,16 @@
-"""`monuv events --checkpoint` resumes exactly; `--snapshots` saves every image."""
+"""`monuv events` (monuv_async.cli.events): every event of a window as JSON lines or CSV;
+`--checkpoint` resumes exactly; `--snapshots` saves every image."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from _async_helpers import ThreadedSimulator
-from test_cli import NOW, TOKEN, cli, expected_events
+from _cli_helpers import SP, TOKEN, cli, expected_events, read_results, small_simulator
 
 from monuv_async import Checkpoint
 from monuv_async.testing import Fault, MonuvSimulator
@@ -19,9 +20,16 @@ WINDOW = ["--since", "2026-11-17", "--until", "2026-11-20"]
 
 @pytest.fixture
 def served() -> Iterator[ThreadedSimulator]:
-    threaded = ThreadedSimulator(TOKEN, cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
+    """A small simulator served from a thread, closed after the test."""
+    threaded = small_simulator()
     yield threaded
     threaded.close()
+
+
+@pytest.fixture
+def sim(served: ThreadedSimulator) -> MonuvSimulator:
+    """The simulator of ``served``."""
+    return served.sim
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +38,7 @@ def _token_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def ids_in(path: Path) -> list[int]:
+    """The event ids of a JSON-lines output file, in order."""
     return [json.loads(line)["id"] for line in path.read_text().splitlines()]
 
 
@@ -132,3 +141,46 @@ def test_checkpoint_with_snapshots_keeps_output_images_and_progress_in_step(
     want = expected_events(sim, date(2026, 11, 17), date(2026, 11, 20))
     assert sorted(everything) == sorted(want)
     assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(want)
+
+
+def test_events_jsonl_has_every_event_of_the_window(
+    sim: MonuvSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`events` writes one JSON object per event of the window, all of them, with offsets."""
+    assert cli(sim, "events", "--since", "2026-11-19", "--until", "2026-11-20") == 0
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    want = expected_events(sim, date(2026, 11, 19), date(2026, 11, 20))
+    assert [r["id"] for r in records] == want
+    assert len(want) > 30
+    first = datetime.fromisoformat(records[0]["event_at"])
+    assert first.utcoffset() is not None
+    assert first == datetime.fromtimestamp(sim.events[0].at, SP)
+    assert set(records[0]) == {
+        "id",
+        "event_at",
+        "event_type",
+        "event_description",
+        "event_url",
+        "camera_id",
+        "camera_description",
+    }
+    [summary] = captured.err.splitlines()
+    assert summary.startswith(f"monuv: {len(want)} events, {sim.stats.requests['events']} requests")
+
+
+def test_events_csv_to_file_with_filters(
+    sim: MonuvSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`events --format csv --output F --camera --types` writes a header and the filtered rows."""
+    out = tmp_path / "events.csv"
+    args = ["--since", "2026-11-17", "--until", "2026-11-20", "--camera", "1002", "--types", "1,4"]
+    assert cli(sim, "events", *args, "--format", "csv", "--output", str(out)) == 0
+    assert capsys.readouterr().out == ""  # everything went to the file
+    rows = read_results(out)
+    want = expected_events(sim, date(2026, 11, 17), date(2026, 11, 20), 1002, {1, 4})
+    assert [int(r["id"]) for r in rows] == want
+    assert want
+    assert {r["camera_id"] for r in rows} == {"1002"}
+    assert {r["event_type"] for r in rows} <= {"1", "4"}
+    assert datetime.fromisoformat(rows[-1]["event_at"]).tzinfo is not None
