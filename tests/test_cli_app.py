@@ -11,42 +11,26 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _async_helpers import ThreadedSimulator
-from _cli_helpers import CNPJ, TOKEN, cli, make_client, small_simulator, subprocess_env, write_csv
+from _cli_helpers import CNPJ, TOKEN, cli, make_client, subprocess_env, write_csv
 
 from monuv_async.cli import run
 from monuv_async.testing import Fault, MonuvSimulator
 
-
-@pytest.fixture
-def served() -> Iterator[ThreadedSimulator]:
-    """A small simulator served from a thread, closed after the test."""
-    threaded = small_simulator()
-    yield threaded
-    threaded.close()
-
-
-@pytest.fixture
-def sim(served: ThreadedSimulator) -> MonuvSimulator:
-    """The simulator of ``served``."""
-    return served.sim
-
-
-@pytest.fixture(autouse=True)
-def _token_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MONUV_TOKEN", TOKEN)
+# Never a real MONUV_TOKEN from the environment: every test gets the simulator's.
+pytestmark = pytest.mark.usefixtures("cli_token")
 
 
 def test_global_options_work_after_the_command(
-    sim: MonuvSimulator, capsys: pytest.CaptureFixture[str]
+    cli_sim: MonuvSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`monuv cameras options --base-url URL -v` works: global options go either side."""
-    assert run(["cameras", "options", "--base-url", sim.url, "-v"]) == 0
+    assert run(["cameras", "options", "--base-url", cli_sim.url, "-v"]) == 0
     captured = capsys.readouterr()
     assert "Hikvision" in captured.out
     assert "DEBUG monuv_async" in captured.err
@@ -78,7 +62,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 
 
 def test_token_file_is_used(
-    sim: MonuvSimulator,
+    cli_sim: MonuvSimulator,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -87,16 +71,16 @@ def test_token_file_is_used(
     monkeypatch.delenv("MONUV_TOKEN")
     path = tmp_path / "token"
     path.write_text(TOKEN + "\n")
-    assert run(["--base-url", sim.url, "--token-file", str(path), "cameras", "options"]) == 0
+    assert run(["--base-url", cli_sim.url, "--token-file", str(path), "cameras", "options"]) == 0
     assert "Hikvision" in capsys.readouterr().out
 
 
 def test_library_error_is_one_line_without_traceback(
-    sim: MonuvSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    cli_sim: MonuvSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A MonuvError (a refused token) ends as exit 1 and exactly one `monuv: error:` line."""
     monkeypatch.setenv("MONUV_TOKEN", "not-the-right-token")
-    assert cli(sim, "cameras", "options") == 1
+    assert cli(cli_sim, "cameras", "options") == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     [line] = captured.err.splitlines()
@@ -105,11 +89,11 @@ def test_library_error_is_one_line_without_traceback(
 
 
 def test_verbose_adds_traceback_and_request_log(
-    sim: MonuvSimulator, capsys: pytest.CaptureFixture[str]
+    cli_sim: MonuvSimulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With -v, a failure shows its traceback and the request log, still ending in one line."""
-    sim.inject("camera_options", Fault.status(404))
-    assert cli(sim, "-v", "cameras", "options") == 1
+    cli_sim.inject("camera_options", Fault.status(404))
+    assert cli(cli_sim, "-v", "cameras", "options") == 1
     err = capsys.readouterr().err
     assert "Traceback" in err
     assert "NotFoundError" in err
@@ -131,7 +115,7 @@ def test_keyboard_interrupt_exits_130_quietly(
     assert capsys.readouterr() == ("", "")
 
 
-def test_broken_pipe_is_quiet(sim: MonuvSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_pipe_is_quiet(cli_sim: MonuvSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """A reader that goes away (`monuv events | head`) ends the command quietly, status 141."""
 
     class ClosedPipe(io.StringIO):
@@ -141,7 +125,7 @@ def test_broken_pipe_is_quiet(sim: MonuvSimulator, monkeypatch: pytest.MonkeyPat
     err = io.StringIO()
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     monkeypatch.setattr(sys, "stderr", err)
-    assert cli(sim, "events", "--since", "2026-11-19", "--until", "2026-11-20") == 141
+    assert cli(cli_sim, "events", "--since", "2026-11-19", "--until", "2026-11-20") == 141
     assert err.getvalue() == ""
 
 
@@ -149,23 +133,23 @@ def test_token_never_appears_in_any_output(
     served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Across commands, failures and -v, no spelling of the token reaches any output or file."""
-    sim = served.sim
+    cli_sim = served.sim
     client_id, [user_id] = make_client(served, users=1)
     source = write_csv(
         tmp_path / "p.csv", ["client_id", "description"], [[client_id, "A"], [999, "B"]]
     )
-    sim.inject("events", Fault.status(500), Fault.truncate())
-    sim.inject("create_camera", Fault.html(502))
+    cli_sim.inject("events", Fault.status(500), Fault.truncate())
+    cli_sim.inject("create_camera", Fault.html(502))
     window = ["--since", "2026-11-19", "--until", "2026-11-20"]
     for verbose in ([], ["-v"]):
-        cli(sim, *verbose, "events", *window)
-        cli(sim, *verbose, "cameras", "options")
-        cli(sim, *verbose, "cameras", "provision", str(source))
-        cli(sim, *verbose, "clients", "block", CNPJ)
-        cli(sim, *verbose, "users", "unblock", str(user_id))
-        cli(sim, *verbose, "users", "block", "999")
-    sim.inject("*", Fault.status(401))
-    cli(sim, "-v", "cameras", "options")
+        cli(cli_sim, *verbose, "events", *window)
+        cli(cli_sim, *verbose, "cameras", "options")
+        cli(cli_sim, *verbose, "cameras", "provision", str(source))
+        cli(cli_sim, *verbose, "clients", "block", CNPJ)
+        cli(cli_sim, *verbose, "users", "unblock", str(user_id))
+        cli(cli_sim, *verbose, "users", "block", "999")
+    cli_sim.inject("*", Fault.status(401))
+    cli(cli_sim, "-v", "cameras", "options")
     captured = capsys.readouterr()
     texts = [captured.out, captured.err, (tmp_path / "p.results.csv").read_text()]
     assert "DEBUG" in captured.err
@@ -180,11 +164,11 @@ def test_token_never_appears_in_any_output(
             assert spelling not in text
 
 
-def test_ctrl_c_during_a_command_exits_130(sim: MonuvSimulator) -> None:
+def test_ctrl_c_during_a_command_exits_130(cli_sim: MonuvSimulator) -> None:
     """SIGINT while a request is pending ends `python -m monuv_async` with 130 and no traceback."""
-    sim.latency = 30.0
+    cli_sim.latency = 30.0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monuv_async", "--base-url", sim.url, "cameras", "options"],
+        [sys.executable, "-m", "monuv_async", "--base-url", cli_sim.url, "cameras", "options"],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -192,7 +176,7 @@ def test_ctrl_c_during_a_command_exits_130(sim: MonuvSimulator) -> None:
     )
     try:
         deadline = time.monotonic() + 10
-        while sim.stats.in_flight == 0 and time.monotonic() < deadline:
+        while cli_sim.stats.in_flight == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)

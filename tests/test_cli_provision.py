@@ -15,31 +15,15 @@ from typing import cast
 
 import pytest
 from _async_helpers import ThreadedSimulator
-from _cli_helpers import TOKEN, cli, make_client, read_results, small_simulator, write_csv
+from _cli_helpers import cli, make_client, read_results, write_csv
 
 from monuv_async import Camera, CameraModel, CameraOptions, Manufacturer, MonuvClient, NewCamera
 from monuv_async.cli.provision import _Run
 from monuv_async.cli.results import ResultsFile
 from monuv_async.testing import Fault, MonuvSimulator
 
-
-@pytest.fixture
-def served() -> Iterator[ThreadedSimulator]:
-    """A small simulator served from a thread, closed after the test."""
-    threaded = small_simulator()
-    yield threaded
-    threaded.close()
-
-
-@pytest.fixture
-def sim(served: ThreadedSimulator) -> MonuvSimulator:
-    """The simulator of ``served``."""
-    return served.sim
-
-
-@pytest.fixture(autouse=True)
-def _token_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MONUV_TOKEN", TOKEN)
+# Never a real MONUV_TOKEN from the environment: every test gets the simulator's.
+pytestmark = pytest.mark.usefixtures("cli_token")
 
 
 HEADER = ["client_id", "description", "manufacturer", "camera_model", "latitude", "history_days"]
@@ -49,7 +33,7 @@ def test_provision_records_every_row_and_resumes(
     served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Good, by-name, invalid and server-rejected rows; a fixed re-run creates only the failures."""
-    sim = served.sim
+    cli_sim = served.sim
     client_id, _ = make_client(served)
     rows: list[list[object]] = [
         [client_id, "Portão", "", "", "-23.5", 7],
@@ -59,7 +43,7 @@ def test_provision_records_every_row_and_resumes(
         [client_id, "Sala", "Generico", "DVR", "", 3],
     ]
     source = write_csv(tmp_path / "cams.csv", HEADER, rows)
-    assert cli(sim, "cameras", "provision", str(source)) == 1
+    assert cli(cli_sim, "cameras", "provision", str(source)) == 1
     results = read_results(tmp_path / "cams.results.csv")
     status = {int(r["row"]): r["status"] for r in results}
     assert status == {1: "created", 2: "created", 3: "failed", 4: "failed", 5: "created"}
@@ -69,11 +53,11 @@ def test_provision_records_every_row_and_resumes(
     assert "client" in by_row[4]["error"]
     assert by_row[1]["key"] == "1:Portão"
     assert by_row[1]["rtmp_url"].startswith("rtmp://")
-    garagem = sim.cameras[int(by_row[2]["camera_id"])]
+    garagem = cli_sim.cameras[int(by_row[2]["camera_id"])]
     assert (garagem["manufacturer_id"], garagem["camera_model_id"]) == (5, 6)
-    assert sim.stats.requests["create_camera"] == 4  # the invalid row was never sent
-    assert sim.stats.requests["camera_options"] == 1  # names resolved with one fetch
-    assert sim.stats.created["cameras"] == 3
+    assert cli_sim.stats.requests["create_camera"] == 4  # the invalid row was never sent
+    assert cli_sim.stats.requests["camera_options"] == 1  # names resolved with one fetch
+    assert cli_sim.stats.created["cameras"] == 3
     assert (
         capsys.readouterr()
         .err.splitlines()[-1]
@@ -82,9 +66,9 @@ def test_provision_records_every_row_and_resumes(
 
     rows[2][4], rows[3][0] = "-23.6", client_id  # fix both failed rows
     write_csv(source, HEADER, rows)
-    assert cli(sim, "cameras", "provision", str(source)) == 0
-    assert sim.stats.created["cameras"] == 5  # two more, no duplicate
-    assert sim.stats.requests["create_camera"] == 6
+    assert cli(cli_sim, "cameras", "provision", str(source)) == 0
+    assert cli_sim.stats.created["cameras"] == 5  # two more, no duplicate
+    assert cli_sim.stats.requests["create_camera"] == 6
     second = read_results(tmp_path / "cams.results.csv")[len(results) :]
     assert sorted((int(r["row"]), r["status"]) for r in second) == [
         (1, "skipped"),
@@ -100,65 +84,65 @@ def test_provision_never_retries_a_create_whose_answer_was_lost(
     served: ThreadedSimulator, tmp_path: Path
 ) -> None:
     """A create whose answer was lost is sent once, recorded failed, and flagged as maybe done."""
-    sim = served.sim
+    cli_sim = served.sim
     client_id, _ = make_client(served)
-    sim.inject("create_camera", Fault.reset_after_processing())
+    cli_sim.inject("create_camera", Fault.reset_after_processing())
     source = write_csv(tmp_path / "one.csv", ["client_id", "description"], [[client_id, "Cam"]])
     results = tmp_path / "out.csv"
-    assert cli(sim, "cameras", "provision", str(source), "--results", str(results)) == 1
+    assert cli(cli_sim, "cameras", "provision", str(source), "--results", str(results)) == 1
     [record] = read_results(results)
     assert record["status"] == "failed"
     assert "may exist" in record["error"]
-    assert sim.stats.requests["create_camera"] == 1
-    assert sim.stats.created["cameras"] == 1  # it did exist: hence no retry
+    assert cli_sim.stats.requests["create_camera"] == 1
+    assert cli_sim.stats.created["cameras"] == 1  # it did exist: hence no retry
 
 
 def test_provision_refuses_a_row_that_changed_since_it_was_created(
     served: ThreadedSimulator, tmp_path: Path
 ) -> None:
     """A row number recorded as created under another description fails unsent (no duplicate)."""
-    sim = served.sim
+    cli_sim = served.sim
     client_id, _ = make_client(served)
     source = write_csv(tmp_path / "c.csv", ["client_id", "description"], [[client_id, "A"]])
-    assert cli(sim, "cameras", "provision", str(source)) == 0
+    assert cli(cli_sim, "cameras", "provision", str(source)) == 0
     write_csv(source, ["client_id", "description"], [[client_id, "B"], [client_id, "A"]])
-    assert cli(sim, "cameras", "provision", str(source)) == 1
+    assert cli(cli_sim, "cameras", "provision", str(source)) == 1
     last = read_results(tmp_path / "c.results.csv")[-2:]
     assert {r["key"]: r["status"] for r in last} == {"1:B": "failed", "2:A": "created"}
-    assert sim.stats.requests["create_camera"] == 2
+    assert cli_sim.stats.requests["create_camera"] == 2
 
 
 def test_provision_rejects_an_unknown_column(
-    sim: MonuvSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_sim: MonuvSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A misspelt column stops the run before anything is sent: exit 2, one line."""
     source = write_csv(tmp_path / "bad.csv", ["client_id", "descripton"], [[1, "x"]])
-    assert cli(sim, "cameras", "provision", str(source)) == 2
+    assert cli(cli_sim, "cameras", "provision", str(source)) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert "unknown column(s) 'descripton'" in line
-    assert sim.stats.requests["create_camera"] == 0
+    assert cli_sim.stats.requests["create_camera"] == 0
 
 
 def test_provision_missing_file_is_one_line(
-    sim: MonuvSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_sim: MonuvSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A missing input file is reported on one line, exit 1."""
-    assert cli(sim, "cameras", "provision", str(tmp_path / "nope.csv")) == 1
+    assert cli(cli_sim, "cameras", "provision", str(tmp_path / "nope.csv")) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("monuv: error: No such file or directory:")
 
 
 def test_provision_keeps_creates_bounded(served: ThreadedSimulator, tmp_path: Path) -> None:
     """With --concurrency 3, never more than 3 creates reach the server at once."""
-    sim = served.sim
+    cli_sim = served.sim
     client_id, _ = make_client(served)
-    sim.latency = 0.02
+    cli_sim.latency = 0.02
     rows: list[list[object]] = [[client_id, f"Cam {i}"] for i in range(30)]
     source = write_csv(tmp_path / "many.csv", ["client_id", "description"], rows)
-    sim.reset_stats()
-    assert cli(sim, "--concurrency", "3", "cameras", "provision", str(source)) == 0
-    assert sim.stats.max_in_flight == 3
-    assert sim.stats.created["cameras"] == 30
+    cli_sim.reset_stats()
+    assert cli(cli_sim, "--concurrency", "3", "cameras", "provision", str(source)) == 0
+    assert cli_sim.stats.max_in_flight == 3
+    assert cli_sim.stats.created["cameras"] == 30
 
 
 # -- the engine alone --------------------------------------------------------------

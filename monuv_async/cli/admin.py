@@ -8,10 +8,10 @@ import sys
 from .args import Context
 from .output import format_options
 
-__all__ = ["block", "camera_options"]
+__all__ = ["block_command", "camera_options_command"]
 
 
-async def camera_options(ctx: Context) -> int:
+async def camera_options_command(ctx: Context) -> int:
     """``monuv cameras options``: print what ``camera_options()`` offers, as tables."""
     async with ctx.client() as monuv:
         options = await monuv.camera_options()
@@ -19,7 +19,7 @@ async def camera_options(ctx: Context) -> int:
     return 0
 
 
-async def block(ctx: Context) -> int:
+async def block_command(ctx: Context) -> int:
     """``monuv clients|users block|unblock``: one call, one ``ok:`` line."""
     args = ctx.args
     async with ctx.client() as monuv:

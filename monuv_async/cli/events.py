@@ -26,7 +26,7 @@ from ..models import Event
 from .args import Context, UsageError
 from .output import EventWriter, Progress, event_writer
 
-__all__ = ["event_source", "events"]
+__all__ = ["event_source", "events_command"]
 
 _SAVE_EVERY = 2.0
 """Seconds between checkpoint saves (also at the end, and when the walk fails)."""
@@ -159,7 +159,7 @@ class _EventSink:
         self._saved_at = time.monotonic()
 
 
-async def events(ctx: Context) -> int:
+async def events_command(ctx: Context) -> int:
     """``monuv events``: 0 when every event (and image) was written, 1 if an image failed."""
     args = ctx.args
     progress = Progress(sys.stderr)

@@ -9,6 +9,7 @@ client nor aiohttp nor the simulator.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import Any, NoReturn
 from .args import (
     TOKEN_ENV,
     Context,
+    Handler,
     add_command,
     add_global_options,
     date_arg,
@@ -35,40 +37,18 @@ __all__ = ["build_parser"]
 # -- the commands, each loaded only when it runs ----------------------------------
 
 
-async def _events(ctx: Context) -> int:
-    from .events import events  # noqa: PLC0415 - loads the client and aiohttp
+def _lazy(module: str, name: str) -> Handler:
+    """The command ``name`` of the module ``module``, imported when it first runs.
 
-    return await events(ctx)
+    The command modules import the client (and so aiohttp) or the simulator;
+    the parser must not, or ``monuv --help`` would pay for them.
+    """
 
+    async def handler(ctx: Context) -> int:
+        command: Handler = getattr(importlib.import_module(f".{module}", __package__), name)
+        return await command(ctx)
 
-async def _camera_options(ctx: Context) -> int:
-    from .admin import camera_options  # noqa: PLC0415 - loads the client and aiohttp
-
-    return await camera_options(ctx)
-
-
-async def _block(ctx: Context) -> int:
-    from .admin import block  # noqa: PLC0415 - loads the client and aiohttp
-
-    return await block(ctx)
-
-
-async def _provision(ctx: Context) -> int:
-    from .provision import provision_command  # noqa: PLC0415 - loads the client and aiohttp
-
-    return await provision_command(ctx)
-
-
-async def _simulate(ctx: Context) -> int:
-    from .simulate import simulate_command  # noqa: PLC0415 - loads aiohttp.web and the simulator
-
-    return await simulate_command(ctx)
-
-
-async def _demo(ctx: Context) -> int:
-    from .simulate import demo_command  # noqa: PLC0415 - loads aiohttp.web and the simulator
-
-    return await demo_command(ctx)
+    return handler
 
 
 # -- the parser ---------------------------------------------------------------------
@@ -183,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
             " --checkpoint fetches only the missing images"
         ),
     )
-    events.set_defaults(handler=_events)
+    events.set_defaults(handler=_lazy("events", "events_command"))
 
     cameras = add_command(commands, common, "cameras", help="camera options; bulk camera creation")
     camera_commands = cameras.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -192,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         common,
         "options",
         help="manufacturers, models, plans and installation codes",
-    ).set_defaults(handler=_camera_options)
+    ).set_defaults(handler=_lazy("admin", "camera_options_command"))
     provision = add_command(
         camera_commands,
         common,
@@ -209,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where outcomes are recorded (default: beside the input, cams.results.csv"
         " for cams.csv)",
     )
-    provision.set_defaults(handler=_provision)
+    provision.set_defaults(handler=_lazy("provision", "provision_command"))
 
     for noun, key, metavar, key_type in (
         ("clients", "document", "DOCUMENT", str),
@@ -221,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub = add_command(actions, common, action, help=f"{action} one of the partner's {noun}")
             what = "CPF or CNPJ, formatted or not" if noun == "clients" else "the user's id"
             sub.add_argument(key, type=key_type, metavar=metavar, help=what)
-            sub.set_defaults(handler=_block, noun=noun)
+            sub.set_defaults(handler=_lazy("admin", "block_command"), noun=noun)
 
     simulate = add_command(
         commands,
@@ -243,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="delay of each answer (%(default)s)",
     )
-    simulate.set_defaults(handler=_simulate)
+    simulate.set_defaults(handler=_lazy("simulate", "simulate_command"))
 
     demo = add_command(
         commands,
@@ -265,5 +245,5 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="simulated delay of each answer (%(default)s)",
     )
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_lazy("simulate", "demo_command"))
     return parser
