@@ -110,7 +110,7 @@ def test_keyboard_interrupt_exits_130_quietly(
         coro.close()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("monuv_async.cli.app.asyncio.run", interrupted)
+    monkeypatch.setattr("asyncio.run", interrupted)
     assert run(["cameras", "options"]) == 130
     assert capsys.readouterr() == ("", "")
 

@@ -39,7 +39,7 @@ def test_provision_help_names_every_camera_field(capsys: pytest.CaptureFixture[s
 
 
 def test_help_loads_no_command_module() -> None:
-    """`monuv --help` imports none of the commands' modules, nor the simulator."""
+    """`monuv --help` imports no command's module, the column models or the simulator."""
     code = (
         "import sys\n"
         "from monuv_async.cli import run\n"
@@ -55,6 +55,7 @@ def test_help_loads_no_command_module() -> None:
         check=True,
     )
     loaded = done.stdout.splitlines()[-1]
-    for module in ("cli.events", "cli.admin", "cli.provision", "cli.simulate", "testing"):
+    commands = ("cli.events", "cli.admin", "cli.provision", "cli.columns", "cli.simulate")
+    for module in (*commands, "testing"):
         assert f"'monuv_async.{module}'" not in loaded
     assert "'monuv_async.cli.parser'" in loaded  # the check looks at the right names

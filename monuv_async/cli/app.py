@@ -8,7 +8,6 @@ Exit codes: 0 success, 1 an operation failed, 2 bad usage or input,
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import csv
 import logging
@@ -120,6 +119,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         ctx = _context(args)
         redact = ctx.redact
         handler: Handler = args.handler
+        import asyncio  # noqa: PLC0415 - a third of --help's time otherwise
+
         with _logging(verbose, redact):
             return asyncio.run(handler(ctx))
     except KeyboardInterrupt:

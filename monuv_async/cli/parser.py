@@ -28,8 +28,6 @@ from .args import (
     positive_int,
     types_arg,
 )
-from .columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from .results import RESULT_FIELDS
 
 __all__ = ["build_parser"]
 
@@ -75,8 +73,32 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _ProvisionHelp(argparse.Action):
+    """``cameras provision -h``: its description is built only when asked, since it
+    names the columns read from NewCamera, and importing the models costs every run."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.pop("default", None)
+        kwargs.pop("nargs", None)
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        parser.description = _provision_help()
+        parser.print_help()
+        parser.exit()
+
+
 def _provision_help() -> str:
     # The columns come from NewCamera and Outcome (see .columns, .results): no stale copy.
+    from .columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS  # noqa: PLC0415 - loads attrs
+    from .results import RESULT_FIELDS  # noqa: PLC0415 - beside the columns
+
     required = " and ".join(REQUIRED_COLUMNS)
     optional = ", ".join(OPTIONAL_COLUMNS[:-1]) + f" and {OPTIONAL_COLUMNS[-1]}"
     first = (
@@ -178,9 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
         common,
         "provision",
         help="create cameras from a CSV file (resumable)",
-        description=_provision_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
     )
+    provision.add_argument("-h", "--help", action=_ProvisionHelp, help="show this help and exit")
     provision.add_argument("file", type=Path, metavar="FILE.csv", help="one camera per row")
     provision.add_argument(
         "--results",
