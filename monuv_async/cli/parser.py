@@ -52,13 +52,17 @@ def _lazy(module: str, name: str) -> Handler:
 # -- the parser ---------------------------------------------------------------------
 
 
-class _Version(argparse.Action):
-    """``--version``: looks the version up only when asked (a metadata read)."""
+class _PrintAndExit(argparse.Action):
+    """An option that takes no value, stores nothing, prints and exits (like ``-h``)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         kwargs.pop("default", None)
         kwargs.pop("nargs", None)
         super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+
+class _Version(_PrintAndExit):
+    """``--version``: looks the version up only when asked (a metadata read)."""
 
     def __call__(
         self,
@@ -73,14 +77,9 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-class _ProvisionHelp(argparse.Action):
+class _ProvisionHelp(_PrintAndExit):
     """``cameras provision -h``: its description is built only when asked, since it
     names the columns read from NewCamera, and importing the models costs every run."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        kwargs.pop("default", None)
-        kwargs.pop("nargs", None)
-        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
 
     def __call__(
         self,
