@@ -7,11 +7,15 @@ The documented bodies live in ``shared/fixtures`` *beside* the repository
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _async_helpers import ThreadedSimulator
+from _cli_helpers import TOKEN, small_simulator
+
+from monuv_async.testing import MonuvSimulator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
@@ -42,3 +46,26 @@ def fixture_json() -> Callable[[str], Any]:
         return json.loads(_load_body(name))
 
     return load
+
+
+# -- the `monuv` command's tests (tests/test_cli_*.py) ---------------------------
+
+
+@pytest.fixture
+def cli_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MONUV_TOKEN set to the token of ``served``, never a real one from the environment."""
+    monkeypatch.setenv("MONUV_TOKEN", TOKEN)
+
+
+@pytest.fixture
+def served() -> Iterator[ThreadedSimulator]:
+    """A small simulator served from a thread (``_cli_helpers.small_simulator``), for the CLI."""
+    threaded = small_simulator()
+    yield threaded
+    threaded.close()
+
+
+@pytest.fixture
+def cli_sim(served: ThreadedSimulator) -> MonuvSimulator:
+    """The simulator of ``served``."""
+    return served.sim

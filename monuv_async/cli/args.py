@@ -1,17 +1,28 @@
-"""Argument types and shared options of the ``monuv`` command (see :mod:`monuv_async.cli`)."""
+"""What a ``monuv`` command gets from its command line: argument types, the
+options every command shares, and the :class:`Context` handed to each command.
+
+Nothing here imports the client (and so aiohttp): the parser is built from this
+module, and ``monuv --help`` should not pay for what only a request needs.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Coroutine
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .client import DEFAULT_BASE_URL
+from .._redact import Redactor
+
+if TYPE_CHECKING:
+    from ..client import MonuvClient
 
 __all__ = [
-    "PROVISION_HELP",
     "TOKEN_ENV",
+    "Context",
+    "Handler",
+    "UsageError",
     "add_command",
     "add_global_options",
     "date_arg",
@@ -25,25 +36,43 @@ __all__ = [
 TOKEN_ENV = "MONUV_TOKEN"  # noqa: S105 - the variable's name, not a token
 """The environment variable the token is read from (unless ``--token-file``)."""
 
-PROVISION_HELP = """\
-Create one camera per row of FILE.csv. The first line names the columns:
-client_id and description are required; camera_address, latitude, longitude,
-connection_type, resolution_id, history_days, manufacturer_id,
-camera_model_id, installation_local, installation_area and equipment_state
-are optional, and so are manufacturer and camera_model, which give those by
-name (see `monuv cameras options`). Empty cells are left out. A row that
-does not validate is recorded as failed without being sent. At most
---concurrency creates are in flight at once, and the file is read only as
-fast as they complete, so any size of file runs in constant memory.
 
-Every row's outcome (row, key, status created|failed|skipped, camera_id,
-rtmp_url, error) is appended to the results file as soon as it is known.
-Running again with the same results file skips the rows recorded as created
-(matched by row number and description: do not reorder the file between
-runs) and sends the others again. Creates are never retried here: a row that
-failed because its answer was lost (a timeout, a reset connection, a 5xx)
-may nevertheless exist on the server; its error says so -- check before
-re-running. Exits 1 if any row failed."""
+class UsageError(Exception):
+    """Bad command-line usage: reported on one line, exit status 2."""
+
+
+class Context:
+    """What a command needs: its arguments, the token (if any), the redactor.
+
+    ``also_secret`` are further strings to mask in every line the command
+    writes (the simulator's public demo token, for the commands that use it).
+    """
+
+    def __init__(
+        self, args: argparse.Namespace, token: str | None, *, also_secret: tuple[str, ...] = ()
+    ) -> None:
+        self.args = args
+        self.token = token
+        self.redact = Redactor(*filter(None, (token, *also_secret)))
+
+    def client(self) -> MonuvClient:
+        """A client configured from the global options; needs the token."""
+        if self.token is None:
+            msg = f"no token: set {TOKEN_ENV} or give --token-file PATH"
+            raise UsageError(msg)
+        from ..client import DEFAULT_BASE_URL, MonuvClient  # noqa: PLC0415 - loads aiohttp
+
+        url: str | None = self.args.base_url
+        return MonuvClient(
+            self.token,
+            base_url=DEFAULT_BASE_URL if url is None else url,
+            max_concurrency=self.args.concurrency,
+            timeout=self.args.timeout,
+        )
+
+
+Handler = Callable[[Context], Coroutine[Any, Any, int]]
+"""A command: runs with its context, returns the exit status."""
 
 
 # -- argument types ----------------------------------------------------------
@@ -114,11 +143,13 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
         return value if defaults else argparse.SUPPRESS
 
     group = parser.add_argument_group("global options")
+    # The default URL is the client's own: naming it here would mean importing
+    # the client (and aiohttp) to print --help, or keeping a second copy of it.
     group.add_argument(
         "--base-url",
-        default=default(DEFAULT_BASE_URL),
+        default=default(None),
         metavar="URL",
-        help=f"API base URL ({DEFAULT_BASE_URL})",
+        help="API base URL (default: Monuv's production API)",
     )
     group.add_argument(
         "--token-file",

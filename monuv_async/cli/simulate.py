@@ -10,17 +10,19 @@ import asyncio
 import contextlib
 import secrets
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from .client import MonuvClient
-from .models import DocumentType, UserType
-from .requests import NewCamera, NewClient, NewUser
-from .testing import DEMO_TOKEN, MonuvSimulator
+from ..client import MonuvClient
+from ..models import DocumentType, UserType
+from ..requests import NewCamera, NewClient, NewUser
+from ..testing import DEMO_TOKEN, MonuvSimulator
+from .args import TOKEN_ENV, Context
 
-__all__ = ["DEMO_CNPJ", "demo", "simulate"]
+__all__ = ["DEMO_CNPJ", "demo", "demo_command", "simulate", "simulate_command"]
 
 DEMO_CNPJ = "11.222.333/0001-81"
 """A CNPJ with valid check digits, for the demo's client."""
@@ -68,7 +70,7 @@ async def simulate(
     with _stop_on_signals(stop):
         async with sim:
             if token is None:
-                setup = f"MONUV_TOKEN={_DEMO_ENV_SHELL} monuv --base-url {sim.url}"
+                setup = f"{TOKEN_ENV}={_DEMO_ENV_SHELL} monuv --base-url {sim.url}"
                 accepted = "the demo token (monuv_async.testing.DEMO_TOKEN)"
             else:
                 setup = f"{token_hint}monuv --base-url {sim.url}"
@@ -166,3 +168,25 @@ async def demo(*, concurrency: int, cameras: int, latency: float, out: TextIO) -
         ]
     out.write("\n".join(lines) + "\n")
     return 0 if len(seen) == expected and duplicates == 0 else 1
+
+
+async def simulate_command(ctx: Context) -> int:
+    """``monuv simulate``: serve until SIGINT/SIGTERM (see :func:`simulate`)."""
+    args = ctx.args
+    hint = f"--token-file {args.token_file} " if args.token_file else ""
+    return await simulate(
+        token=ctx.token,
+        token_hint=hint,
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+        err=sys.stderr,
+    )
+
+
+async def demo_command(ctx: Context) -> int:
+    """``monuv demo``: the whole tour (see :func:`demo`)."""
+    args = ctx.args
+    return await demo(
+        concurrency=args.concurrency, cameras=args.cameras, latency=args.latency, out=sys.stdout
+    )

@@ -1,7 +1,9 @@
 """What the ``monuv`` command writes: event rows, plain-text tables, progress.
 
 Pure formatting and small stream helpers, kept apart from the command logic
-so that both stay short and testable without a network.
+so that both stay short and testable without a network. The event columns are
+:class:`~monuv_async.models.Event`'s own fields, in their order: a field added
+to the model shows up in the output without a change here.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import csv
 import json
 import time
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol, TextIO
 
-from .models import CameraOptions, Event
+import attrs
+
+from ..models import CameraOptions, Event
 
 __all__ = [
     "EVENT_FIELDS",
@@ -24,29 +29,18 @@ __all__ = [
     "format_table",
 ]
 
-EVENT_FIELDS = (
-    "id",
-    "event_at",
-    "event_type",
-    "event_description",
-    "event_url",
-    "camera_id",
-    "camera_description",
-)
+EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event))
 """The columns of ``monuv events`` output, in order (also the JSON keys)."""
 
 
 def event_record(event: Event) -> dict[str, Any]:
     """An event as plain JSON-ready data; ``event_at`` in ISO 8601 with its offset."""
-    return {
-        "id": event.id,
-        "event_at": event.event_at.isoformat(),
-        "event_type": event.event_type,
-        "event_description": event.event_description,
-        "event_url": event.event_url,
-        "camera_id": event.camera_id,
-        "camera_description": event.camera_description,
-    }
+    return {name: _plain(getattr(event, name)) for name in EVENT_FIELDS}
+
+
+def _plain(value: object) -> object:
+    # Only the timestamp needs spelling out: the other fields are ints, strs or None.
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 class EventWriter(Protocol):

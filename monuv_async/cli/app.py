@@ -1,0 +1,145 @@
+"""The ``monuv`` command's frame: reading the token, running the chosen command,
+logging, and turning what it raised into one line and an exit code.
+
+Exit codes: 0 success, 1 an operation failed, 2 bad usage or input,
+130 interrupted (Ctrl-C), 141 the reader of stdout went away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from .._redact import Redactor
+from ..errors import AuthenticationError, MonuvError
+from .args import TOKEN_ENV, Context, Handler, UsageError
+from .parser import build_parser
+
+__all__ = ["main", "run"]
+
+_SIMULATED = frozenset({"demo", "simulate"})
+"""The commands that may use the simulator's public demo token (masked like a real one)."""
+
+
+# -- running a command ----------------------------------------------------------
+
+
+def _read_token(args: argparse.Namespace) -> str | None:
+    """The token from --token-file or the environment; ``None`` when neither gives one."""
+    path: Path | None = args.token_file
+    if path is not None:
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            msg = f"cannot read the token file {str(path)!r}: {_reason(error)}"
+            raise UsageError(msg) from None
+        if not token:
+            msg = f"the token file {str(path)!r} is empty"
+            raise UsageError(msg)
+        return token
+    return os.environ.get(TOKEN_ENV, "").strip() or None
+
+
+def _context(args: argparse.Namespace) -> Context:
+    if args.command not in _SIMULATED:
+        return Context(args, _read_token(args))
+    # These commands load the simulator anyway; its token is masked like a real one.
+    from ..testing import DEMO_TOKEN  # noqa: PLC0415 - loads aiohttp.web
+
+    token = None if args.command == "demo" else _read_token(args)
+    return Context(args, token, also_secret=(DEMO_TOKEN,))
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Belt and braces: the library masks the token already; this masks it again."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redact(super().format(record))
+
+
+@contextlib.contextmanager
+def _logging(verbose: bool, redact: Redactor) -> Iterator[None]:
+    """Log the library at DEBUG to stderr while inside, when ``verbose``."""
+    if not verbose:
+        yield
+        return
+    logger = logging.getLogger("monuv_async")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter(redact))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}"
+    return str(error) or type(error).__name__
+
+
+def _fail(error: BaseException, code: int, *, verbose: bool, redact: Redactor) -> int:
+    """Report ``error`` as one line on stderr (after its traceback when verbose)."""
+    if verbose:
+        sys.stderr.write(redact("".join(traceback.format_exception(error))))
+    message = _reason(error)
+    if isinstance(error, AuthenticationError):
+        message += f" (check the token in {TOKEN_ENV} or --token-file)"
+    sys.stderr.write(f"monuv: error: {redact(message)}\n")
+    return code
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run ``monuv`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a usage error already printed
+        return exit_.code if isinstance(exit_.code, int) else 2
+    verbose: bool = args.verbose
+    redact = Redactor()
+    try:
+        ctx = _context(args)
+        redact = ctx.redact
+        handler: Handler = args.handler
+        import asyncio  # noqa: PLC0415 - a third of --help's time otherwise
+
+        with _logging(verbose, redact):
+            return asyncio.run(handler(ctx))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`monuv events | head`): stop quietly, and keep
+        # Python from complaining when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except UsageError as error:
+        return _fail(error, 2, verbose=False, redact=redact)
+    except (ValueError, TypeError) as error:
+        return _fail(error, 2, verbose=verbose, redact=redact)
+    except (MonuvError, OSError, csv.Error) as error:
+        return _fail(error, 1, verbose=verbose, redact=redact)
+
+
+def main() -> NoReturn:
+    """The console script: run with ``sys.argv`` and exit with its status."""
+    sys.exit(run())

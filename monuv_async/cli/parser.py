@@ -1,0 +1,271 @@
+"""The ``monuv`` argument parser, and which function runs each command.
+
+Each command lives in its own module (:mod:`.events`, :mod:`.admin`,
+:mod:`.provision`, :mod:`.simulate`), imported only when that command runs:
+building the parser needs none of them, so ``monuv --help`` loads neither the
+client nor aiohttp nor the simulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .args import (
+    TOKEN_ENV,
+    Context,
+    Handler,
+    add_command,
+    add_global_options,
+    date_arg,
+    latency_arg,
+    port_arg,
+    positive_int,
+    types_arg,
+)
+
+__all__ = ["build_parser"]
+
+
+# -- the commands, each loaded only when it runs ----------------------------------
+
+
+def _lazy(module: str, name: str) -> Handler:
+    """The command ``name`` of the module ``module``, imported when it first runs.
+
+    The command modules import the client (and so aiohttp) or the simulator;
+    the parser must not, or ``monuv --help`` would pay for them.
+    """
+
+    async def handler(ctx: Context) -> int:
+        command: Handler = getattr(importlib.import_module(f".{module}", __package__), name)
+        return await command(ctx)
+
+    return handler
+
+
+# -- the parser ---------------------------------------------------------------------
+
+
+class _PrintAndExit(argparse.Action):
+    """An option that takes no value, stores nothing, prints and exits (like ``-h``)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.pop("default", None)
+        kwargs.pop("nargs", None)
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+
+class _Version(_PrintAndExit):
+    """``--version``: looks the version up only when asked (a metadata read)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        from .. import __version__  # noqa: PLC0415 - only --version needs it
+
+        sys.stdout.write(f"{parser.prog} {__version__}\n")
+        parser.exit()
+
+
+class _ProvisionHelp(_PrintAndExit):
+    """``cameras provision -h``: its description is built only when asked, since it
+    names the columns read from NewCamera, and importing the models costs every run."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        parser.description = _provision_help()
+        parser.print_help()
+        parser.exit()
+
+
+def _provision_help() -> str:
+    # The columns come from NewCamera and Outcome (see .columns, .results): no stale copy.
+    from .columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS  # noqa: PLC0415 - loads attrs
+    from .results import RESULT_FIELDS  # noqa: PLC0415 - beside the columns
+
+    required = " and ".join(REQUIRED_COLUMNS)
+    optional = ", ".join(OPTIONAL_COLUMNS[:-1]) + f" and {OPTIONAL_COLUMNS[-1]}"
+    first = (
+        f"Create one camera per row of FILE.csv. The first line names the columns:"
+        f" {required} are required; {optional} are optional (manufacturer and"
+        " camera_model give those ids by name: see `monuv cameras options`)."
+        " Empty cells are left out. A row that does not validate is recorded as failed"
+        " without being sent. At most --concurrency creates are in flight at once, and"
+        " the file is read only as fast as they complete, so any size of file runs in"
+        " constant memory."
+    )
+    recorded = ", ".join(
+        "status created|failed|skipped" if name == "status" else name for name in RESULT_FIELDS
+    )
+    second = (
+        f"Every row's outcome ({recorded}) is appended to the results file as soon as it is known."
+        " Running again with the same results file skips the rows recorded as created"
+        " (matched by row number and description: do not reorder the file between"
+        " runs) and sends the others again. Creates are never retried here: a row that"
+        " failed because its answer was lost (a timeout, a reset connection, a 5xx)"
+        " may nevertheless exist on the server; its error says so -- check before"
+        " re-running. Exits 1 if any row failed."
+    )
+    return "\n\n".join(textwrap.fill(text, 76, break_on_hyphens=False) for text in (first, second))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``monuv`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="monuv",
+        description="Command-line client for the Monuv partner API (cloud video).",
+        epilog=(
+            f"The partner token is read from the {TOKEN_ENV} environment variable, or from"
+            " --token-file; it is never accepted as an argument. Try `monuv demo` for a"
+            " tour against a built-in simulator (no token, no network)."
+        ),
+    )
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
+    add_global_options(parser, defaults=True)
+    # Accepted after the command too (`monuv events ... -v`); there they
+    # default to "not given", so they never undo what came before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    add_global_options(common, defaults=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    events = add_command(
+        commands,
+        common,
+        "events",
+        help="write every event of a date window (JSON lines or CSV)",
+        description=(
+            "Write every event from --since to --until (whole days, Monuv's time zone),"
+            " to stdout or --output. A summary goes to stderr at the end,"
+            " and a progress line too when stderr is a terminal."
+        ),
+    )
+    events.add_argument("--since", type=date_arg, required=True, metavar="DATE", help="YYYY-MM-DD")
+    events.add_argument("--until", type=date_arg, required=True, metavar="DATE", help="YYYY-MM-DD")
+    events.add_argument("--camera", type=positive_int, metavar="ID", help="only this camera")
+    events.add_argument(
+        "--types", type=types_arg, metavar="IDS", help="only these event types, e.g. 1,4"
+    )
+    events.add_argument(
+        "--format", choices=("jsonl", "csv"), default="jsonl", help="output format (%(default)s)"
+    )
+    events.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    events.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "save progress here as it goes, and resume from it if it exists (with --output,"
+            " the file is then appended to): a crashed or interrupted run continues with"
+            " no event lost or repeated"
+        ),
+    )
+    events.add_argument(
+        "--snapshots",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "also save each event's image as DIR/<event id>.jpg; files already there are"
+            " skipped. Exit 1 if any download failed: re-running the window without"
+            " --checkpoint fetches only the missing images"
+        ),
+    )
+    events.set_defaults(handler=_lazy("events", "events_command"))
+
+    cameras = add_command(commands, common, "cameras", help="camera options; bulk camera creation")
+    camera_commands = cameras.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add_command(
+        camera_commands,
+        common,
+        "options",
+        help="manufacturers, models, plans and installation codes",
+    ).set_defaults(handler=_lazy("admin", "camera_options_command"))
+    provision = add_command(
+        camera_commands,
+        common,
+        "provision",
+        help="create cameras from a CSV file (resumable)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    provision.add_argument("-h", "--help", action=_ProvisionHelp, help="show this help and exit")
+    provision.add_argument("file", type=Path, metavar="FILE.csv", help="one camera per row")
+    provision.add_argument(
+        "--results",
+        type=Path,
+        metavar="FILE",
+        help="where outcomes are recorded (default: beside the input, cams.results.csv"
+        " for cams.csv)",
+    )
+    provision.set_defaults(handler=_lazy("provision", "provision_command"))
+
+    for noun, key, metavar, key_type in (
+        ("clients", "document", "DOCUMENT", str),
+        ("users", "user_id", "ID", positive_int),
+    ):
+        group = add_command(commands, common, noun, help=f"block or unblock {noun}")
+        actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+        for action in ("block", "unblock"):
+            sub = add_command(actions, common, action, help=f"{action} one of the partner's {noun}")
+            what = "CPF or CNPJ, formatted or not" if noun == "clients" else "the user's id"
+            sub.add_argument(key, type=key_type, metavar=metavar, help=what)
+            sub.set_defaults(handler=_lazy("admin", "block_command"), noun=noun)
+
+    simulate = add_command(
+        commands,
+        common,
+        "simulate",
+        help="serve the Monuv simulator until interrupted",
+        description=(
+            "Serve an in-memory Monuv API (monuv_async.testing.MonuvSimulator) until"
+            f" SIGINT/SIGTERM. It accepts the token of {TOKEN_ENV} / --token-file,"
+            " or else the demo token."
+        ),
+    )
+    simulate.add_argument("--host", default="127.0.0.1", help="address to bind (%(default)s)")
+    simulate.add_argument("--port", type=port_arg, default=8080, help="port (%(default)s; 0: any)")
+    simulate.add_argument(
+        "--latency",
+        type=latency_arg,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay of each answer (%(default)s)",
+    )
+    simulate.set_defaults(handler=_lazy("simulate", "simulate_command"))
+
+    demo = add_command(
+        commands,
+        common,
+        "demo",
+        help="a full tour against an in-process simulator (no token, no network)",
+        description=(
+            "Start a simulator in-process, create a client with users, create cameras"
+            " concurrently, read every event of the last 7 days, and summarise."
+        ),
+    )
+    demo.add_argument(
+        "--cameras", type=positive_int, default=24, metavar="N", help="cameras to create (24)"
+    )
+    demo.add_argument(
+        "--latency",
+        type=latency_arg,
+        default=0.005,
+        metavar="SECONDS",
+        help="simulated delay of each answer (%(default)s)",
+    )
+    demo.set_defaults(handler=_lazy("simulate", "demo_command"))
+    return parser

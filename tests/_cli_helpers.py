@@ -1,0 +1,103 @@
+"""Helpers shared by the ``monuv`` command's tests (tests/test_cli_*.py).
+
+``run`` calls ``asyncio.run``, so the simulator lives in a thread with its own
+event loop (:class:`ThreadedSimulator`); a test reads the simulator's state
+only between commands, while that loop is idle.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from _async_helpers import ThreadedSimulator
+
+from monuv_async import MonuvClient, NewClient, NewUser
+from monuv_async.cli import run
+from monuv_async.testing import MonuvSimulator
+
+SP = ZoneInfo("America/Sao_Paulo")
+NOW = datetime(2026, 11, 20, 15, 30, tzinfo=SP)
+# Characters that URL encoding treats specially, so a leak of any spelling shows.
+TOKEN = "cli+Secret=Tok&en-7Q3Z"
+CNPJ = "11.222.333/0001-81"
+
+
+def small_simulator() -> ThreadedSimulator:
+    """A small threaded simulator (2 cameras, 3 days of 40 events each) at a fixed clock."""
+    return ThreadedSimulator(TOKEN, cameras=2, events_per_camera_per_day=40, days=3, now=NOW)
+
+
+def cli(sim: MonuvSimulator, *args: str) -> int:
+    """``monuv --base-url <sim> args...``, in-process."""
+    return run(["--base-url", sim.url, *args])
+
+
+def expected_events(
+    sim: MonuvSimulator,
+    since: date,
+    until: date,
+    camera: int | None = None,
+    types: set[int] | None = None,
+) -> list[int]:
+    """Ids of the simulator's events in the window, newest first."""
+    return [
+        e.id
+        for e in sim.events
+        if since <= datetime.fromtimestamp(e.at, sim.tz).date() <= until
+        and (camera is None or e.camera_id == camera)
+        and (types is None or e.event_type in types)
+    ]
+
+
+def make_client(served: ThreadedSimulator, *, users: int = 0) -> tuple[int, list[int]]:
+    """Create a client (and users) through the API; return their ids."""
+
+    async def create() -> tuple[int, list[int]]:
+        async with MonuvClient(TOKEN, base_url=served.sim.url) as monuv:
+            new_users = tuple(
+                NewUser(f"User {i}", f"user{i}@example.com", "11999990000", "pw-123456")
+                for i in range(users)
+            )
+            client = await monuv.create_client(
+                NewClient(
+                    "Cliente",
+                    2,
+                    CNPJ,
+                    "1133334444",
+                    "01310-100",
+                    "Rua",
+                    "1",
+                    "Centro",
+                    "São Paulo",
+                    "SP",
+                    users=new_users,
+                )
+            )
+            return client.id, [u.id for u in client.users]
+
+    return served.call(create())
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """Write a CSV file with ``header`` and ``rows``; return its path."""
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file, as dicts by column."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """This process's environment without MONUV_TOKEN, unbuffered, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k != "MONUV_TOKEN"}
+    return {**env, "PYTHONUNBUFFERED": "1", **extra}

@@ -1,0 +1,72 @@
+"""The ``monuv`` argument types and context (monuv_async.cli.args)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from monuv_async.cli.args import (
+    Context,
+    UsageError,
+    date_arg,
+    latency_arg,
+    port_arg,
+    positive_int,
+    seconds_arg,
+    types_arg,
+)
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "value"),
+    [
+        (date_arg, "2026-11-20", date(2026, 11, 20)),
+        (positive_int, "42", 42),
+        (seconds_arg, "0.5", 0.5),
+        (latency_arg, "0", 0.0),
+        (port_arg, "0", 0),
+        (port_arg, "65535", 65535),
+        (types_arg, "1, 4", (1, 4)),
+    ],
+)
+def test_types_accept_good_values(parse: Callable[[str], object], text: str, value: object) -> None:
+    """Each argument type turns its valid text into the value."""
+    assert parse(text) == value
+
+
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (date_arg, "20/11/2026"),
+        (positive_int, "0"),
+        (positive_int, "x"),
+        (seconds_arg, "0"),
+        (seconds_arg, "inf"),
+        (seconds_arg, "nan"),
+        (latency_arg, "-1"),
+        (port_arg, "65536"),
+        (types_arg, "1,,4"),
+    ],
+)
+def test_types_refuse_bad_values(parse: Callable[[str], object], text: str) -> None:
+    """Bad text is an ArgumentTypeError (argparse turns that into exit 2)."""
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^not a "):
+        parse(text)
+
+
+def test_context_without_token_is_a_usage_error() -> None:
+    """A command needing the API without a token stops with a UsageError naming the variable."""
+    ctx = Context(argparse.Namespace(), None)
+    with pytest.raises(UsageError, match="MONUV_TOKEN"):
+        ctx.client()
+
+
+def test_context_masks_the_token_and_the_extra_secrets() -> None:
+    """The context's redactor masks the token and each ``also_secret`` string."""
+    ctx = Context(argparse.Namespace(), "tok-123456", also_secret=("demo-654321",))
+    masked = ctx.redact("a tok-123456 b demo-654321")
+    assert "tok-123456" not in masked
+    assert "demo-654321" not in masked

@@ -1,0 +1,87 @@
+"""What ``monuv`` writes (monuv_async.cli.output): event records and rows, tables, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+
+import pytest
+from _cli_helpers import SP
+
+from monuv_async import Event
+from monuv_async.cli.output import Progress, event_record, event_writer, format_table
+
+EVENT = Event(7, datetime(2026, 11, 20, 15, 30, tzinfo=SP), 4, camera_id=1002)
+
+
+def test_event_record_has_every_field_and_an_offset() -> None:
+    """An event's record has each of its fields; the timestamp is ISO 8601 with its offset."""
+    assert event_record(EVENT) == {
+        "id": 7,
+        "event_at": "2026-11-20T15:30:00-03:00",
+        "event_type": 4,
+        "event_description": None,
+        "event_url": None,
+        "camera_id": 1002,
+        "camera_description": None,
+    }
+
+
+def test_csv_writes_header_then_rows_with_empty_cells_for_none() -> None:
+    """CSV output: a header of the record's keys, then one row per event, None as ''."""
+    out = io.StringIO()
+    event_writer("csv", out).write(EVENT)
+    header, row = out.getvalue().splitlines()
+    assert header.split(",") == list(event_record(EVENT))
+    assert row == "7,2026-11-20T15:30:00-03:00,4,,,1002,"
+
+
+def test_csv_without_header_for_appending() -> None:
+    """`header=False` (a resumed run appending to its file) writes the rows only."""
+    out = io.StringIO()
+    event_writer("csv", out, header=False).write(EVENT)
+    assert out.getvalue() == "7,2026-11-20T15:30:00-03:00,4,,,1002,\n"
+
+
+def test_jsonl_is_one_compact_object_per_line() -> None:
+    """JSON lines: each event on its own line, parsing back to its record."""
+    out = io.StringIO()
+    writer = event_writer("jsonl", out)
+    writer.write(EVENT)
+    writer.write(EVENT)
+    lines = out.getvalue().splitlines()
+    assert [json.loads(line) for line in lines] == [event_record(EVENT)] * 2
+    assert " " not in lines[0]
+
+
+def test_unknown_format_is_a_value_error() -> None:
+    """A format other than jsonl or csv is refused, naming it."""
+    with pytest.raises(ValueError, match="'xml'"):
+        event_writer("xml", io.StringIO())
+
+
+def test_format_table_aligns_columns() -> None:
+    """Columns are padded to their widest cell, with a dashed rule under the header."""
+    assert format_table(("id", "name"), [(5, "Hikvision"), (12, "X")]) == [
+        "id  name",
+        "--  ---------",
+        "5   Hikvision",
+        "12  X",
+    ]
+
+
+def test_progress_draws_only_on_a_terminal() -> None:
+    """The progress line is drawn (and erased) on a TTY, and never written to a pipe."""
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    pipe, tty = io.StringIO(), Tty()
+    for stream in (pipe, tty):
+        progress = Progress(stream)
+        progress.update("12 events", force=True)
+        progress.clear()
+    assert pipe.getvalue() == ""
+    assert tty.getvalue() == "\r12 events\r         \r"
