@@ -41,7 +41,7 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
-from monuv_async._mock_transport import MockResponse, MockTransport
+from monuv_async.testing import MockResponse, MockTransport
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"

@@ -11,7 +11,20 @@ import pytest
 
 import monuv_async.testing
 
-PUBLIC_NAMES = {"DEMO_TOKEN", "ROUTES", "Fault", "MonuvSimulator", "SimEvent", "SimulatorStats"}
+PUBLIC_NAMES = {
+    "DEMO_TOKEN",
+    "ROUTES",
+    "Fault",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
+    "MonuvSimulator",
+    "SimEvent",
+    "SimulatorStats",
+}
+# Built on the client on purpose: the plugin hands out a MonuvClient, and
+# MockTransport is a transport of the client's own protocol.
+CLIENT_SIDE = {"mock", "plugin"}
 MODULES = sorted(info.name for info in pkgutil.iter_modules(monuv_async.testing.__path__))
 PACKAGE_DIR = Path(monuv_async.testing.__file__).parent
 
@@ -51,7 +64,7 @@ def _imported_modules(name: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("name", [name for name in MODULES if name != "plugin"])
+@pytest.mark.parametrize("name", [name for name in MODULES if name not in CLIENT_SIDE])
 def test_the_simulator_imports_nothing_of_the_client(name: str) -> None:
     """The simulator is an independent oracle: no module imports monuv_async outside testing."""
     client_imports = {
@@ -72,3 +85,9 @@ def test_the_plugin_imports_only_the_client_class() -> None:
     ]
     assert client == [("monuv_async", ["MonuvClient"])]
     assert _imported_modules("plugin") & {"monuv_async.documents", "monuv_async._wire"} == set()
+
+
+def test_the_mock_transport_reads_no_answer() -> None:
+    """MockTransport builds answers only: it imports none of the client's parsing."""
+    parsing = {"monuv_async._response", "monuv_async._wire", "monuv_async.documents"}
+    assert _imported_modules("mock") & parsing == set()

@@ -32,15 +32,28 @@ Import from this package; its modules are the simulator's parts, not an API:
 ``server`` (lifecycle, latency, counting) serves ``routes`` (the handlers)
 over a ``store`` (state; its ``events``), checking requests with
 ``validation``, answering through ``answers``, misbehaving through
-``faults`` and ``ratelimit``; ``plugin`` is the pytest plugin.
+``faults`` and ``ratelimit``; ``plugin`` is the pytest plugin. ``mock``
+holds :class:`MockTransport`, which answers a client in memory, no server
+at all (it is the one module here built on the client's core).
 """
 
 from __future__ import annotations
 
 from .events import SimEvent
 from .faults import Fault
+from .mock import MockRequest, MockResponse, MockTransport
 from .routes import ROUTES
 from .server import DEMO_TOKEN, MonuvSimulator
 from .stats import SimulatorStats
 
-__all__ = ["DEMO_TOKEN", "ROUTES", "Fault", "MonuvSimulator", "SimEvent", "SimulatorStats"]
+__all__ = [
+    "DEMO_TOKEN",
+    "ROUTES",
+    "Fault",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
+    "MonuvSimulator",
+    "SimEvent",
+    "SimulatorStats",
+]

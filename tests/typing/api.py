@@ -35,7 +35,7 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
-from monuv_async._mock_transport import MockRequest, MockResponse, MockTransport
+from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
 
 async def uses_everything(session: aiohttp.ClientSession) -> None:

@@ -12,7 +12,7 @@ import pytest
 from _samples import NEW_CLIENT
 
 from monuv_async import MonuvClient, NotFoundError, RetryPolicy, ServerError, TransportError
-from monuv_async._mock_transport import MockRequest, MockResponse, MockTransport
+from monuv_async.testing import MockRequest, MockResponse, MockTransport
 from monuv_async.models import Event
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are taken out however encoded

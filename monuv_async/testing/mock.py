@@ -30,9 +30,9 @@ from typing import Any
 import attrs
 from yarl import URL
 
-from ._context import RequestContext
-from ._redact import MASK
-from ._transport import Answer
+from .._context import RequestContext
+from .._redact import MASK
+from .._transport import Answer
 
 __all__ = ["Handler", "MockRequest", "MockResponse", "MockTransport"]
 
