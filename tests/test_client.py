@@ -10,13 +10,13 @@ import warnings
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from _async_helpers import library_tasks, settled
 from _loopback import json_answer, serve
+from _samples import SAMPLES as FIXTURES
 from aiohttp import web
 
 import monuv_async.client as client_module
@@ -46,7 +46,6 @@ from monuv_async.client import _events_of
 from monuv_async.models import Event, EventPage
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 NO_RETRY_DELAY = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
 
 

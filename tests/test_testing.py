@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from _samples import sample_json
 from yarl import URL
 
 from monuv_async._sim_data import DEFAULT_CAMERA_OPTIONS
@@ -27,9 +26,8 @@ CNPJ = "11.222.333/0001-81"
 CNPJ_2 = "11.444.777/0001-61"
 CPF = "529.982.247-25"
 
-# The documented bodies' keys (shared/fixtures/*.json), embedded so the suite
-# runs from a bare checkout; test_embedded_shapes_match_shared_fixtures keeps
-# them honest when the shared folder is there.
+# The documented bodies' keys, spelled out so each assertion reads on its own;
+# test_embedded_shapes_match_the_samples keeps them equal to tests/samples/.
 CLIENT_KEYS = {
     "id",
     "name",
@@ -69,7 +67,6 @@ EVENT_KEYS = {
     "camera_description",
 }
 OPTIONS_KEYS = {"manufacturer", "plans", "installation_info"}
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
 def new_client(document: str = CNPJ, **extra: Any) -> dict[str, Any]:
@@ -174,13 +171,9 @@ def event_time(event: dict[str, Any]) -> datetime:
 # -- shapes --------------------------------------------------------------------
 
 
-def test_embedded_shapes_match_shared_fixtures() -> None:
-    """The key sets this file checks against are those of the documented fixtures."""
-    if not SHARED_FIXTURES.is_dir():
-        pytest.skip("shared fixtures not available in this checkout")
-
-    def load(name: str) -> Any:
-        return json.loads((SHARED_FIXTURES / name).read_text(encoding="utf-8"))
+def test_embedded_shapes_match_the_samples() -> None:
+    """The key sets this file checks against are those of the documented bodies."""
+    load = sample_json
 
     client = load("create_client.json")[0]
     assert set(client) - {"users"} == CLIENT_KEYS
