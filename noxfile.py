@@ -1,14 +1,41 @@
-"""The project's habits, one session each: ``nox -s tests lint types bench``."""
+"""The project's habits, one session each: ``nox -s tests lint types docs dist bench``.
+
+Every session installs the package from this tree; nothing needs the network
+beyond the package index.
+"""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["lint", "types", "tests"]
+nox.options.sessions = [
+    "lint",
+    "types",
+    "tests",
+    "docs",
+    "tests_without_orjson",
+    "plugin_without_pytest_asyncio",
+    "dist",
+]
 nox.options.reuse_existing_virtualenvs = True
 
 PACKAGE = "monuv_async"
-SOURCES = [PACKAGE, "tests", "benchmarks", "noxfile.py"]
+SOURCES = [PACKAGE, "tests", "benchmarks", "noxfile.py", ".ci/check_dist.py"]
+ROOT = Path(__file__).resolve().parent
+CHECK = str(ROOT / ".ci" / "check_dist.py")
+
+
+def _test_requirements(*, without: str) -> list[str]:
+    """The ``test`` extra of pyproject.toml, less the distribution named ``without``."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    kept = [r for r in extras["test"] if not r.lower().startswith(without)]
+    assert len(kept) == len(extras["test"]) - 1, f"{without} is not in the test extra"
+    return kept
 
 
 @nox.session
@@ -16,6 +43,24 @@ def tests(session: nox.Session) -> None:
     """The whole test suite (unit, integration over loopback, fuzz)."""
     session.install("-e", ".[test,speed]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def tests_without_orjson(session: nox.Session) -> None:
+    """The whole suite on the stdlib json fallback: the `speed` extra left out."""
+    session.install("-e", ".[test]")
+    session.run("python", CHECK, "absent", "orjson")  # the fallback must be what runs
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def plugin_without_pytest_asyncio(session: nox.Session) -> None:
+    """The pytest plugin in a pytest that has no pytest-asyncio: it must break nothing."""
+    session.install("-e", ".", *_test_requirements(without="pytest-asyncio"))
+    session.run("python", CHECK, "absent", "pytest_asyncio")
+    # -k picks the tests written for this case; pytest exits 5 (a failed
+    # session) if a rename ever leaves it selecting none.
+    session.run("pytest", "tests", "-q", "-p", "no:cacheprovider", "-k", "without_pytest_asyncio")
 
 
 @nox.session
@@ -32,6 +77,52 @@ def types(session: nox.Session) -> None:
     session.install("-e", ".[test,speed]", "mypy")
     session.run("mypy", "--strict", "-p", PACKAGE)
     session.run("mypy", "--strict", "tests/typing/api.py")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site into site/; --strict fails on any warning (a broken reference)."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
+def dist(session: nox.Session) -> None:
+    """Build sdist and wheel, check them, use the wheel from a fresh venv, test the sdist."""
+    session.install("build", "twine")
+    out = Path(session.create_tmp()).resolve() / "dist"
+    session.run(
+        "python", "-m", "build", "--outdir", str(out), "."
+    )  # the wheel is built from the sdist
+    (wheel,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
+    session.run("twine", "check", "--strict", str(wheel), str(sdist))
+    session.run("python", CHECK, "wheel", str(wheel))
+
+    # The wheel alone, in a virtualenv that has never seen this tree.
+    work = out.parent
+    session.chdir(work)  # so that no import can come from the source tree
+    wheel_env = _fresh_venv(session, work / "wheel-env")
+    session.run(str(wheel_env / "pip"), "install", "-q", str(wheel), external=True)
+    session.run(str(wheel_env / "python"), CHECK, "installed", external=True)
+    session.run(str(wheel_env / "monuv"), "demo", external=True)
+
+    # The unpacked sdist is a whole project: its own test suite passes from it.
+    session.run("tar", "-xzf", str(sdist), "-C", str(work), external=True)
+    (tree,) = (p for p in work.iterdir() if p.is_dir() and p.name.startswith("monuv_async-"))
+    sdist_env = _fresh_venv(session, work / "sdist-env")
+    session.run(str(sdist_env / "pip"), "install", "-q", f"{tree}[test,speed]", external=True)
+    session.chdir(tree)
+    session.run(
+        str(sdist_env / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", external=True
+    )
+
+
+def _fresh_venv(session: nox.Session, path: Path) -> Path:
+    """A new virtualenv at ``path`` (any old one removed); returns its bin folder."""
+    session.run("rm", "-rf", str(path), external=True)
+    session.run("python", "-m", "venv", str(path))
+    return path / "bin"
 
 
 @nox.session

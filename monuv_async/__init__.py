@@ -11,9 +11,8 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from ._snapshots import SnapshotResult
+from ._version import __version__
 from .backfill import Backfill, Split
 from .checkpoint import Checkpoint
 from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
@@ -46,11 +45,6 @@ from .models import (
 )
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
-
-try:
-    __version__ = version("monuv-async")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -1,6 +1,15 @@
-"""Sample requests and the status table shared by the unit and fuzz tests."""
+"""The documented bodies, sample requests and the status table shared by the tests.
+
+The bodies are the API documentation's examples, kept in ``tests/samples/``
+inside the repository so that a plain clone (or an unpacked sdist) is the
+whole test suite: nothing here reads outside the project.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 from monuv_async import (
     APIError,
@@ -14,6 +23,20 @@ from monuv_async import (
     ServerError,
     ValidationError,
 )
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+"""The folder of the documented bodies, one ``<operation>.json`` each."""
+
+
+def sample_body(name: str) -> bytes:
+    """The raw bytes of the documented body ``name`` (``.json`` optional)."""
+    return (SAMPLES / (name if name.endswith(".json") else f"{name}.json")).read_bytes()
+
+
+def sample_json(name: str) -> Any:
+    """The documented body ``name``, decoded (a fresh copy each call)."""
+    return json.loads(sample_body(name))
+
 
 NEW_USER = NewUser("Maria", "maria@example.com", "11999999999", "pw-123456")
 NEW_CLIENT = NewClient(

@@ -1,12 +1,7 @@
-"""Shared helpers for the tests: the documented Monuv bodies.
-
-The documented bodies live in ``shared/fixtures`` *beside* the repository
-(CI lays ``shared/`` next to the clone), never inside it.
-"""
+"""Shared fixtures for the tests: the documented Monuv bodies (``tests/samples/``) and the CLI's simulator."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,38 +9,27 @@ from typing import Any
 import pytest
 from _async_helpers import ThreadedSimulator
 from _cli_helpers import TOKEN, small_simulator
+from _samples import SAMPLES, sample_body, sample_json
 
 from monuv_async.testing import MonuvSimulator
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
-
-
-def _load_body(name: str) -> bytes:
-    path = FIXTURES / (name if name.endswith(".json") else f"{name}.json")
-    return path.read_bytes()
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """The directory of the documented bodies (``../shared/fixtures``)."""
-    return FIXTURES
+    """The directory of the documented bodies (``tests/samples``, inside the repository)."""
+    return SAMPLES
 
 
 @pytest.fixture(scope="session")
 def fixture_body() -> Callable[[str], bytes]:
     """``fixture_body(name)``: the raw bytes of a documented body (``.json`` optional)."""
-    return _load_body
+    return sample_body
 
 
 @pytest.fixture(scope="session")
 def fixture_json() -> Callable[[str], Any]:
     """``fixture_json(name)``: a documented body, decoded (a fresh copy each call)."""
-
-    def load(name: str) -> Any:
-        return json.loads(_load_body(name))
-
-    return load
+    return sample_json
 
 
 # -- the `monuv` command's tests (tests/test_cli_*.py) ---------------------------
@@ -69,3 +53,4 @@ def served() -> Iterator[ThreadedSimulator]:
 def cli_sim(served: ThreadedSimulator) -> MonuvSimulator:
     """The simulator of ``served``."""
     return served.sim
+

@@ -8,7 +8,7 @@ import json
 import logging
 import warnings
 from contextlib import aclosing
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from _async_helpers import library_tasks, settled
 from _loopback import json_answer, serve
+from _samples import SAMPLES as FIXTURES
 from aiohttp import web
 
 import monuv_async._requester as requester_module
@@ -44,7 +45,6 @@ from monuv_async import (
 from monuv_async.testing import MockResponse, MockTransport
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 NO_RETRY_DELAY = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
 
 

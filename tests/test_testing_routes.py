@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from _samples import sample_json
 from _simulator_helpers import (
     CNPJ,
     CPF,
@@ -30,9 +31,8 @@ from monuv_async.testing.store import DEFAULT_CAMERA_OPTIONS
 pytest_plugins = ["_simulator_fixtures"]  # sim, http
 
 
-# The documented bodies' keys (shared/fixtures/*.json), embedded so the suite
-# runs from a bare checkout; test_embedded_shapes_match_shared_fixtures keeps
-# them honest when the shared folder is there.
+# The documented bodies' keys, spelled out so each assertion reads on its own;
+# test_embedded_shapes_match_the_samples keeps them equal to tests/samples/.
 CLIENT_KEYS = {
     "id",
     "name",
@@ -72,16 +72,11 @@ EVENT_KEYS = {
     "camera_description",
 }
 OPTIONS_KEYS = {"manufacturer", "plans", "installation_info"}
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
-def test_embedded_shapes_match_shared_fixtures() -> None:
-    """The key sets this file checks against are those of the documented fixtures."""
-    if not SHARED_FIXTURES.is_dir():
-        pytest.skip("shared fixtures not available in this checkout")
-
-    def load(name: str) -> Any:
-        return json.loads((SHARED_FIXTURES / name).read_text(encoding="utf-8"))
+def test_embedded_shapes_match_the_samples() -> None:
+    """The key sets this file checks against are those of the documented bodies."""
+    load = sample_json
 
     client = load("create_client.json")[0]
     assert set(client) - {"users"} == CLIENT_KEYS
