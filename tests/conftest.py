@@ -1,4 +1,4 @@
-"""Shared fixtures for the tests: the documented Monuv bodies (``tests/samples/``) and the CLI's simulator."""
+"""Shared fixtures: the documented Monuv bodies (``tests/samples/``) and the CLI's simulator."""
 
 from __future__ import annotations
 
@@ -53,4 +53,3 @@ def served() -> Iterator[ThreadedSimulator]:
 def cli_sim(served: ThreadedSimulator) -> MonuvSimulator:
     """The simulator of ``served``."""
     return served.sim
-

@@ -8,8 +8,7 @@ import json
 import logging
 import warnings
 from contextlib import aclosing
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import aiohttp

@@ -12,10 +12,10 @@ from yarl import URL
 
 import monuv_async._requester as requester_module
 from monuv_async import _endpoints as endpoints
-from monuv_async.testing import MockRequest, MockResponse, MockTransport
 from monuv_async._requester import Requester
 from monuv_async.errors import ServerError
 from monuv_async.retry import RetryPolicy
+from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
 TOKEN = "engine-s3cret"
 BLOCKED = {"code": 0, "msg": ""}

@@ -12,11 +12,10 @@ from yarl import URL
 
 from monuv_async import Event, MonuvClient, NotFoundError, RetryPolicy, TransportError
 from monuv_async._context import RequestContext
-from monuv_async.testing import MockRequest, MockResponse, MockTransport
 from monuv_async._redact import Redactor
 from monuv_async._snapshots import download_once, request_line, snapshot_path
 from monuv_async.errors import UnexpectedResponseError
-from monuv_async.testing import Fault, MonuvSimulator
+from monuv_async.testing import Fault, MockRequest, MockResponse, MockTransport, MonuvSimulator
 
 NOW = datetime(2026, 11, 20, 15, 30)
 TOKEN = "snap/tok+en s3cret"

@@ -12,8 +12,8 @@ import pytest
 from _samples import NEW_CLIENT
 
 from monuv_async import MonuvClient, NotFoundError, RetryPolicy, ServerError, TransportError
-from monuv_async.testing import MockRequest, MockResponse, MockTransport
 from monuv_async.models import Event
+from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are taken out however encoded
 EVENTS_AT = datetime(2023, 1, 1, 12, tzinfo=UTC)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
