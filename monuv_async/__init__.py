@@ -46,6 +46,7 @@ from .models import (
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
 from .snapshots import SnapshotResult
+from .watch import EventWatch, WatchCheckpoint
 
 try:
     __version__ = version("monuv-async")
@@ -68,6 +69,7 @@ __all__ = [
     "DocumentType",
     "Event",
     "EventPage",
+    "EventWatch",
     "Manufacturer",
     "MonuvClient",
     "MonuvError",
@@ -87,5 +89,6 @@ __all__ = [
     "User",
     "UserType",
     "ValidationError",
+    "WatchCheckpoint",
     "__version__",
 ]
