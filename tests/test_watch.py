@@ -5,7 +5,7 @@ simulated: the watch's clock is ``sim.now`` and its sleep between polls
 (``monuv_async.watch._sleep``) is replaced by a ``Ticker`` that moves
 ``sim.now`` on by the seconds asked for, runs the test's script for that
 turn (new events, late events, faults), and ends the run after the last
-step by raising ``Finished`` out of the watch. No test waits in real time.
+step by raising ``RunOverError`` out of the watch. No test waits in real time.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from monuv_async import (
     Event,
     EventWatch,
     MonuvClient,
-    RateLimitError,
     RetryPolicy,
     ServerError,
     WatchCheckpoint,
@@ -42,7 +41,7 @@ LOOKBACK = timedelta(minutes=15)
 QUICK = RetryPolicy(attempts=2, backoff=0.0, max_backoff=0.0)
 
 
-class Finished(Exception):
+class RunOverError(Exception):
     """Raised by the ticker after the script's last step: the end of a simulated run."""
 
 
@@ -50,7 +49,7 @@ Step = Callable[[], object] | None
 
 
 class Ticker:
-    """The watch's sleep: simulated time, one script step per sleep, then ``Finished``."""
+    """The watch's sleep: simulated time, one script step per sleep, then ``RunOverError``."""
 
     def __init__(self, sim: MonuvSimulator, steps: Sequence[Step]) -> None:
         self.sim = sim
@@ -65,7 +64,7 @@ class Ticker:
         self.requests_per_poll.append(count - self._mark)
         self.sim.now += timedelta(seconds=seconds)
         if not self.steps:
-            raise Finished
+            raise RunOverError
         step = self.steps.pop(0)
         if step is not None:
             step()
@@ -100,7 +99,7 @@ def ticking(monkeypatch: pytest.MonkeyPatch, sim: MonuvSimulator, steps: Sequenc
 async def drain(watch: EventWatch, *, stop_after: int | None = None) -> list[Event]:
     """The events a watch yields until the run finishes (or ``stop_after`` of them)."""
     got: list[Event] = []
-    with contextlib.suppress(Finished):
+    with contextlib.suppress(RunOverError):
         async with watch:
             async for event in watch:
                 got.append(event)
