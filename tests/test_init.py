@@ -50,7 +50,9 @@ EXTRA_NAMES = {
     "Backfill",
     "Checkpoint",
     "ClientStats",
+    "EventWatch",
     "SnapshotResult",
+    "WatchCheckpoint",
     "__version__",
 }
 
