@@ -188,10 +188,10 @@ def _is_int(value: object) -> bool:
 
 
 def _count(field: str, value: object) -> int:
-    if not _is_int(value) or value < 0:  # type: ignore[operator]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         msg = f"checkpoint: {field!r} must be a count"
         raise ValueError(msg)
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _flag(field: str, value: object) -> bool:
