@@ -45,6 +45,7 @@ from .models import (
 )
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
+from .watch import EventWatch, WatchCheckpoint
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -62,6 +63,7 @@ __all__ = [
     "DocumentType",
     "Event",
     "EventPage",
+    "EventWatch",
     "Manufacturer",
     "MonuvClient",
     "MonuvError",
@@ -82,5 +84,6 @@ __all__ = [
     "User",
     "UserType",
     "ValidationError",
+    "WatchCheckpoint",
     "__version__",
 ]

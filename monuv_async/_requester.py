@@ -84,6 +84,11 @@ class Requester:
     def __repr__(self) -> str:
         return f"Requester(base={str(self._base)!r}, token=***)"
 
+    @property
+    def retry(self) -> RetryPolicy:
+        """The policy every request follows."""
+        return self._retry
+
     def check_open(self) -> None:
         """Raise ``RuntimeError`` once the client is closed."""
         if self.closed:

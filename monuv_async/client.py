@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
-from datetime import date, datetime, tzinfo
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -33,6 +33,7 @@ from .checkpoint import Checkpoint, Window
 from .models import Camera, CameraOptions, Client, Event, EventPage, User
 from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 from .retry import RetryPolicy
+from .watch import EventWatch, WatchCheckpoint
 
 __all__ = ["DEFAULT_BASE_URL", "ClientStats", "MonuvClient"]
 
@@ -314,6 +315,39 @@ class MonuvClient:
             concurrency=self._max_concurrency,
             buffer=self._page_buffer,
             resume_from=resume_from,
+        )
+
+    def watch_events(
+        self,
+        *,
+        camera: int | None = None,
+        event_types: Iterable[int] | None = None,
+        since: date | datetime | None = None,
+        poll_interval: float = 10.0,
+        lookback: timedelta = timedelta(minutes=15),
+        resume_from: WatchCheckpoint | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> EventWatch:
+        """New events as they arrive, exactly once, resumable; see :mod:`monuv_async.watch`.
+
+        ``since=None`` follows from now on; a past ``since`` first yields
+        everything from it. ``lookback`` is how late an event may show up and
+        still be caught. Save ``.checkpoint`` and pass it back as
+        ``resume_from``. ``clock`` (an aware "now"; for tests and simulations)
+        replaces the system clock. Arguments are checked now, before any
+        request; more failed polls in a row than the retry policy's
+        ``attempts`` raise the last error.
+        """
+        return EventWatch(
+            self,
+            camera=camera,
+            event_types=event_types,
+            since=since,
+            poll_interval=poll_interval,
+            lookback=lookback,
+            resume_from=resume_from,
+            max_failures=self._requester.retry.attempts,
+            clock=clock,
         )
 
     def download_snapshots(

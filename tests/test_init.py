@@ -53,8 +53,10 @@ EXTRA_NAMES = {
     "Backfill",
     "Checkpoint",
     "ClientStats",
+    "EventWatch",
     "SnapshotResult",
     "Split",
+    "WatchCheckpoint",
     "__version__",
 }
 

@@ -6,7 +6,7 @@ signature or return type that would break callers fails mypy --strict.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import assert_type
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from monuv_async import (
     DocumentType,
     Event,
     EventPage,
+    EventWatch,
     MonuvClient,
     MonuvError,
     NewCamera,
@@ -34,6 +35,7 @@ from monuv_async import (
     User,
     UserType,
     ValidationError,
+    WatchCheckpoint,
 )
 from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
@@ -85,6 +87,22 @@ async def uses_everything(session: aiohttp.ClientSession) -> None:
         async for backfilled in walk:
             assert_type(backfilled, Event)
             assert_type(walk.checkpoint, Checkpoint)
+        saved = WatchCheckpoint.from_json("{}")
+        async with monuv.watch_events(
+            camera=1,
+            event_types=[4],
+            since=datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")),
+            poll_interval=10.0,
+            lookback=timedelta(minutes=15),
+            resume_from=saved,
+            clock=lambda: datetime.now(ZoneInfo("UTC")),
+        ) as watch:
+            assert_type(watch, EventWatch)
+            async for live in watch:
+                assert_type(live, Event)
+                assert_type(watch.checkpoint, WatchCheckpoint)
+                assert_type(watch.checkpoint.to_json(), str)
+        await monuv.watch_events().aclose()
         async for result in monuv.download_snapshots([], Path("snaps"), concurrency=4):
             assert_type(result.event_id, int)
     in_memory = MockTransport(lambda request: MockResponse(200, json={"code": 0, "msg": ""}))
