@@ -31,7 +31,8 @@ import dataclasses
 import math
 import secrets
 import statistics
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,7 @@ __all__ = [
     "fmt_s",
     "median",
     "new_token",
+    "printed",
     "table",
 ]
 
@@ -119,6 +121,15 @@ class Report:
         head = f"== {self.title} =="
         verdicts = ["", "targets:"] + [f"  {c.line()}" for c in self.checks]
         return "\n".join([head, *self.lines, *verdicts])
+
+
+def printed(make: Callable[[], Report]) -> Report:
+    """Build a report with ``make()``, note the seconds it took, print and return it."""
+    started = time.perf_counter()
+    rep = make()
+    rep.seconds = time.perf_counter() - started
+    print(rep.text(), flush=True)
+    return rep
 
 
 def median(values: Iterable[float]) -> float:

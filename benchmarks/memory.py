@@ -47,7 +47,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs; a bench-only dependen
 
 from monuv_async import MonuvClient
 
-from . import Check, Report, table
+from . import Check, Report, printed, table
 from ._pages import PagesConfig
 from ._pages_server import start_pages_server
 from ._server import ROOT, TOKEN_ENV, take_token
@@ -294,11 +294,7 @@ def report(result: MemoryResult) -> Report:
 
 def run(*, quick: bool = False) -> Report:
     """Start the servers, measure each walk in its own subprocess, print the report."""
-    started = time.perf_counter()
-    rep = report(measure(QUICK_SIZES if quick else SIZES))
-    rep.seconds = time.perf_counter() - started
-    print(rep.text(), flush=True)
-    return rep
+    return printed(lambda: report(measure(QUICK_SIZES if quick else SIZES)))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import Check, Report, median, table
+from . import Check, Report, median, printed, table
 
 __all__ = ["RUNS", "StartupResult", "commands", "measure", "report", "run"]
 
@@ -97,11 +97,7 @@ def report(result: StartupResult) -> Report:
 
 def run(*, quick: bool = False) -> Report:
     """Measure and print the report."""
-    started = time.perf_counter()
-    rep = report(measure(QUICK_RUNS if quick else RUNS))
-    rep.seconds = time.perf_counter() - started
-    print(rep.text(), flush=True)
-    return rep
+    return printed(lambda: report(measure(QUICK_RUNS if quick else RUNS)))
 
 
 if __name__ == "__main__":
