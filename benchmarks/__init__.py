@@ -1,11 +1,21 @@
-"""Benchmarks of ``monuv_async``, side by side with the alternatives.
+"""Benchmarks of ``monuv_async``, side by side with the alternatives (issue 14).
 
-Run them all with ``python -m benchmarks`` (or ``nox -s bench``), or one at a
-time with ``python -m benchmarks.latency`` / ``.cpu`` / ``.memory`` /
-``.provision``. Each one talks to a :class:`monuv_async.testing.MonuvSimulator`
-served from *another process* (:mod:`benchmarks._server`), so the simulator's
-own CPU work never lands on the measured event loop, and prints the figures
-and ratios of one run.
+Run them all with ``python -m benchmarks`` (or ``nox -s bench``), one with
+``python -m benchmarks cpu`` (or ``python -m benchmarks.cpu``), or all at a
+tiny size with ``--quick``. Modules:
+
+* :mod:`~benchmarks.cpu`: client CPU per event of the event walks vs a floor;
+* :mod:`~benchmarks.latency`: latency-bound walks vs the formula floor;
+* :mod:`~benchmarks.memory`: peak RSS growth streaming 100k / 400k events;
+* :mod:`~benchmarks.calls`: per-request overhead of a simple call;
+* :mod:`~benchmarks.startup`: ``monuv --help`` / ``--version`` wall time;
+* :mod:`~benchmarks.provision` and :mod:`~benchmarks.load`: bulk creates and a
+  mixed load against the simulator.
+
+The event walks and simple calls talk to a server of pre-built pages
+(:mod:`benchmarks._pages_server`) in *another process*, so the server's work
+never lands on the measured process nor limits it. Only the public API of
+``monuv_async`` is used, and the ``monuv`` console script.
 
 Nothing here asserts a time. Every target is a :class:`Check`: a missed one is
 printed plainly as ``MISSED`` with its number. The token of every run is a
@@ -21,7 +31,8 @@ import dataclasses
 import math
 import secrets
 import statistics
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,6 +45,7 @@ __all__ = [
     "fmt_s",
     "median",
     "new_token",
+    "printed",
     "table",
 ]
 
@@ -78,7 +90,7 @@ class Check:
     def target_text(self) -> str:
         """``<= 1.10x`` or ``>= 13.00x``."""
         sign = ">=" if self.higher_is_better else "<="
-        return f"{sign} {self.target:.2f}{self.unit}"
+        return f"{sign} {self.target:.{min(self.decimals, 2)}f}{self.unit}"
 
     def value_text(self) -> str:
         """The figure with its unit."""
@@ -109,6 +121,15 @@ class Report:
         head = f"== {self.title} =="
         verdicts = ["", "targets:"] + [f"  {c.line()}" for c in self.checks]
         return "\n".join([head, *self.lines, *verdicts])
+
+
+def printed(make: Callable[[], Report]) -> Report:
+    """Build a report with ``make()``, note the seconds it took, print and return it."""
+    started = time.perf_counter()
+    rep = make()
+    rep.seconds = time.perf_counter() - started
+    print(rep.text(), flush=True)
+    return rep
 
 
 def median(values: Iterable[float]) -> float:

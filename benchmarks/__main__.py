@@ -1,184 +1,110 @@
-"""Run every benchmark, print it, and write ``benchmarks/RESULTS.md`` and ``results.png``.
+"""``python -m benchmarks [NAME ...] [--quick] [--output PATH] [--plot PATH]``.
 
-``python -m benchmarks`` runs (a) latency, (b) CPU, (c) memory and
-(d) provisioning one after the other, each against its own simulator process,
-prints each report as it finishes, then writes:
+Without a name, runs every benchmark of :data:`ALL` one after the other (each
+against its own server process), prints each report as it finishes, then
+writes ``benchmarks/RESULTS.md`` (the machine, every target at a glance, a
+table and the printed figures per benchmark) and ``benchmarks/results.png``
+(the share of each target used; needs matplotlib).
 
-* ``RESULTS.md``: the machine (CPUs, Python, date), a table per benchmark
-  (figure, target, met yes/no) and each benchmark's printed figures;
-* ``results.png``: one bar per target, the share of the target used
-  (1.0 = exactly on target; beyond it, missed).
+With names (``cpu``, ``latency``, ``memory``, ``calls``, ``startup``,
+``provision``, ``load``), runs only those and writes nothing unless
+``--output`` is given. ``--quick`` runs everything at a tiny size, in
+seconds, to check that the harness works (its figures mean nothing), and
+writes nothing unless ``--output`` is given.
 
-It exits 0 when every target was met, 1 otherwise. ``--profile`` adds the
-HTTP-path cProfile to (b).
+Exits 0 when every target was met, 1 otherwise.
 """
 
 from __future__ import annotations
 
-import os
-import platform
+import argparse
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-from . import Report, cpu, latency, memory, provision
+from . import Report, calls, cpu, latency, load, memory, provision, startup
+from ._results import load_average, machine, write_markdown, write_plot
 
 HERE = Path(__file__).resolve().parent
 RESULTS_MD = HERE / "RESULTS.md"
 RESULTS_PNG = HERE / "results.png"
-_LETTERS = {"latency": "a", "cpu": "b", "memory": "c", "provision": "d"}
+
+Runner = Callable[..., Report]
+BENCHMARKS: dict[str, Runner] = {
+    "cpu": cpu.run,
+    "latency": latency.run,
+    "memory": memory.run,
+    "calls": calls.run,
+    "startup": startup.run,
+    "provision": provision.run,
+    "load": load.run,
+}
+ALL = ("cpu", "latency", "memory", "calls", "startup", "provision")
+"""What a bare ``python -m benchmarks`` runs (``load`` only on request: it has no quick size)."""
 
 
-def machine() -> dict[str, str]:
-    """What the numbers were measured on."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    info = {
-        "nproc": str(usable if usable is not None else os.cpu_count()),
-        "cpu": _cpu_model(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "platform": platform.platform(),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "load average at start": _load(),
-    }
-    versions = []
-    for package in ("monuv-async", "aiohttp", "attrs", "cattrs", "orjson"):
-        try:
-            versions.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{package} (not installed)")
-    info["packages"] = ", ".join(versions)
-    return info
-
-
-def _load() -> str:
-    """1/5/15-minute load averages: other work on the machine skews every figure."""
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def _cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "unknown"
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def write_markdown(reports: list[Report], info: dict[str, str], seconds: float) -> None:
-    """``RESULTS.md``: machine, then a table and the printed figures per benchmark."""
-    checks = [c for r in reports for c in r.checks]
-    met = sum(c.met for c in checks)
-    out = [
-        "# monuv-async benchmarks",
-        "",
-        "Written by `python -m benchmarks` (`nox -s bench`); do not edit by hand.",
-        "Each benchmark runs against a `MonuvSimulator` in another process on 127.0.0.1;",
-        "see each module's docstring for what is measured and how.",
-        "",
-        "| machine | |",
-        "|---|---|",
-        *[f"| {key} | {value} |" for key, value in info.items()],
-        f"| whole run | {seconds:.0f} s |",
-        "",
-        f"**{met} of {len(checks)} targets met.**",
-        "",
-    ]
-    for rep in reports:
-        out += [
-            f"## {rep.title}",
-            "",
-            "| figure | value | target | met |",
-            "|---|---:|---:|:---:|",
-        ]
-        out += [
-            f"| {c.figure} | {c.value_text()} | {c.target_text()} | "
-            f"{'yes' if c.met else '**no (MISSED)**'} |"
-            for c in rep.checks
-        ]
-        out += ["", f"Took {rep.seconds:.1f} s. Printed figures:", "", "```", *rep.lines, "```", ""]
-    RESULTS_MD.write_text("\n".join(out))
-
-
-def write_plot(reports: list[Report], info: dict[str, str]) -> None:
-    """``results.png``: the share of each target used, one bar per check."""
-    import matplotlib  # noqa: PLC0415 - bench-only dependency, imported when writing
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    checks = [c for rep in reports for c in rep.checks]
-    labels = [
-        f"({_LETTERS.get(rep.key, rep.key)}) {c.figure}" for rep in reports for c in rep.checks
-    ]
-    used = [min(c.budget_used, 3.0) for c in checks]
-    colors = ["#2e7d32" if c.met else "#c62828" for c in checks]
-    fig, ax = plt.subplots(figsize=(11, 0.55 * len(checks) + 1.8))
-    positions = list(range(len(checks)))[::-1]
-    ax.barh(positions, used, color=colors)
-    ax.axvline(1.0, color="black", linewidth=1, linestyle="--")
-    ax.set_yticks(positions, labels, fontsize=8)
-    ax.set_xlabel("share of target used (1.0 = on target; right of the line = missed)")
-    for y, c, width in zip(positions, checks, used, strict=True):
-        ax.text(
-            width + 0.02,
-            y,
-            f"{c.value_text()} (target {c.target_text()})",
-            va="center",
-            fontsize=8,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness")
+    parser.add_argument("--output", type=Path, help="where to write the Markdown results")
+    parser.add_argument("--plot", type=Path, help="where to write the PNG chart")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(
+            f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})"
         )
-    ax.set_xlim(0, max([*used, 1.0]) * 1.45)
-    ax.set_title(
-        f"monuv-async benchmarks: nproc {info['nproc']}, {info['python']}, {info['date']}",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    fig.savefig(RESULTS_PNG, dpi=120)
-    plt.close(fig)
+    if "load" in args.names and args.quick:
+        parser.error("load has no --quick size")
+    full = not args.names and not args.quick
+    if args.output is None and full:
+        args.output = RESULTS_MD
+    if args.plot is None and full:
+        args.plot = RESULTS_PNG
+    return args
 
 
 def main(argv: list[str]) -> int:
-    """Run everything; 0 if every target was met."""
+    """Run the benchmarks asked for; 0 if every target was met."""
+    args = parse(argv)
+    names = args.names or list(ALL)
     started = time.perf_counter()
     info = machine()
     print(
-        f"monuv-async benchmarks: nproc {info['nproc']}, {info['cpu']}, {info['python']}, "
-        f"{info['date']}\n{info['packages']}\n",
+        f"monuv-async benchmarks{' (QUICK: figures mean nothing)' if args.quick else ''}: "
+        f"nproc {info['nproc']}, {info['cpu']}, {info['python']}, {info['date']}, "
+        f"load {info['load average at start']}\n{info['packages']}\n",
         flush=True,
     )
-    runners: list[Callable[[], Report]] = [
-        latency.run,
-        lambda: cpu.run(http_profile="--profile" in argv),
-        memory.run,
-        provision.run,
-    ]
     reports = []
-    for runner in runners:
-        reports.append(runner())
+    for name in names:
+        runner = BENCHMARKS[name]
+        reports.append(runner() if name == "load" else runner(quick=args.quick))
         print(flush=True)
     seconds = time.perf_counter() - started
-    info["load average at end"] = _load()
-    write_markdown(reports, info, seconds)
-    write_plot(reports, info)
+    info["load average at end"] = load_average()
+    if args.quick:
+        info["mode"] = "QUICK (tiny sizes: these figures mean nothing)"
+    if args.output is not None:
+        write_markdown(reports, info, seconds, args.output)
+    if args.plot is not None:
+        try:
+            write_plot(reports, info, args.plot)
+        except ImportError:
+            print("matplotlib is not installed: no chart written", flush=True)
     checks = [c for r in reports for c in r.checks]
     missed = [c for c in checks if not c.met]
     print("== summary ==")
     for rep in reports:
         for c in rep.checks:
-            print(f"  {rep.title}: {c.line()}")
-    print(
-        f"\n{len(checks) - len(missed)} of {len(checks)} targets met"
-        + (f"; MISSED: {', '.join(c.figure for c in missed)}" if missed else "")
-    )
-    print(f"whole run: {seconds:.1f} s; wrote {RESULTS_MD.name} and {RESULTS_PNG.name}")
+            print(f"  {rep.key}: {c.line()}")
+    print(f"\n{len(checks) - len(missed)} of {len(checks)} targets met; whole run {seconds:.1f} s")
+    written = [str(p) for p in (args.output, args.plot) if p is not None]
+    if written:
+        print("wrote " + ", ".join(written))
     return 0 if not missed else 1
 
 

@@ -1,4 +1,4 @@
-"""A :class:`~monuv_async.testing.MonuvSimulator` served from a separate process.
+"""Servers in a separate process: the simulator here, the pre-built pages in ``_pages_server``.
 
 The benchmarks measure the client's event loop, so the simulator must not
 share it (nor its GIL): :func:`start_server` runs ``python -m benchmarks._server``
@@ -33,10 +33,20 @@ from . import FIXED_NOW, Report, new_token
 
 R = TypeVar("R")
 
-__all__ = ["ServerProcess", "SimConfig", "run_against_server", "sim_stats", "start_server"]
+__all__ = [
+    "ServerProcess",
+    "SimConfig",
+    "reply",
+    "run_against_server",
+    "serve_commands",
+    "sim_stats",
+    "start_child",
+    "start_server",
+    "take_token",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
-_TOKEN_ENV = "MONUV_BENCH_TOKEN"
+TOKEN_ENV = "MONUV_BENCH_TOKEN"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,9 +95,9 @@ def sim_stats(sim: Any) -> dict[str, Any]:
 
 
 class ServerProcess:
-    """A running simulator in a child process: its URL, its token, its counters."""
+    """A running server in a child process: its URL, its token, its counters."""
 
-    def __init__(self, proc: subprocess.Popen[str], token: str, config: SimConfig) -> None:
+    def __init__(self, proc: subprocess.Popen[str], token: str, config: object) -> None:
         self._proc = proc
         self.token = token
         self.config = config
@@ -128,7 +138,7 @@ class ServerProcess:
         self.url = str(self._answer(timeout)["ready"])
 
     def stats(self) -> dict[str, Any]:
-        """The simulator's counters (see :func:`sim_stats`)."""
+        """The server's counters (for the simulator, see :func:`sim_stats`)."""
         return self._command("stats")
 
     def reset_stats(self) -> None:
@@ -172,11 +182,22 @@ class ServerProcess:
 
 def start_server(config: SimConfig, *, timeout: float = 120.0) -> ServerProcess:
     """Start a simulator in a child process and wait until it answers."""
+    return start_child("benchmarks._server", config, dataclasses.asdict(config), timeout=timeout)
+
+
+def start_child(
+    module: str, config: object, payload: dict[str, Any], *, timeout: float = 120.0
+) -> ServerProcess:
+    """Run ``python -m module '<payload JSON>'`` with a fresh token; wait until it is ready.
+
+    The child takes the token with :func:`take_token`, reports its URL with
+    ``reply({"ready": url})`` and then answers :func:`serve_commands`.
+    """
     token = new_token()
     env = dict(os.environ)
-    env[_TOKEN_ENV] = token
+    env[TOKEN_ENV] = token
     proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks._server", json.dumps(dataclasses.asdict(config))],
+        [sys.executable, "-m", module, json.dumps(payload)],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -194,15 +215,19 @@ def start_server(config: SimConfig, *, timeout: float = 120.0) -> ServerProcess:
 
 
 def run_against_server(
-    config: SimConfig,
+    config: Any,
     measure: Callable[..., Coroutine[Any, Any, R]],
     report: Callable[[R], Report],
+    /,
+    *,
+    start: Callable[[Any], ServerProcess] | None = None,
     **options: Any,
 ) -> Report:
-    """Start a simulator, run ``measure(url, token, reset_stats=, read_stats=, **options)``
-    against it, then print and return ``report(result)`` with the time it all took."""
+    """Start a server (``start(config)``, the simulator by default), run
+    ``measure(url, token, reset_stats=, read_stats=, **options)`` against it,
+    then print and return ``report(result)`` with the time it all took."""
     started = time.perf_counter()
-    with start_server(config) as server:
+    with (start or start_server)(config) as server:
         result = asyncio.run(
             measure(
                 server.url,
@@ -221,34 +246,45 @@ def run_against_server(
 # -- the child --------------------------------------------------------------------
 
 
-def _reply(answer: dict[str, Any]) -> None:
+def reply(answer: dict[str, Any]) -> None:
+    """One answer line to the parent."""
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
+
+
+def take_token() -> str:
+    """The token the parent put in this child's environment (removed from it)."""
+    return os.environ.pop(TOKEN_ENV, "")
+
+
+async def serve_commands(stats: Callable[[], dict[str, Any]], reset: Callable[[], None]) -> None:
+    """Answer the parent's ``stats`` / ``reset`` lines until ``quit`` or end of input."""
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        command = line.strip()
+        if not line or command == "quit":
+            return
+        if command == "stats":
+            reply(stats())
+        elif command == "reset":
+            reset()
+            reply({"ok": True})
+        else:
+            reply({"error": f"unknown command {command!r}"})
 
 
 async def _serve(config: SimConfig, token: str) -> None:
     from monuv_async.testing import MonuvSimulator  # noqa: PLC0415 - the child only
 
     sim = MonuvSimulator(token, host="127.0.0.1", port=0, **config.simulator_kwargs())
-    loop = asyncio.get_running_loop()
     async with sim:
-        _reply({"ready": sim.url})
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            command = line.strip()
-            if not line or command == "quit":
-                return
-            if command == "stats":
-                _reply(sim_stats(sim))
-            elif command == "reset":
-                sim.reset_stats()
-                _reply({"ok": True})
-            else:
-                _reply({"error": f"unknown command {command!r}"})
+        reply({"ready": sim.url})
+        await serve_commands(lambda: sim_stats(sim), sim.reset_stats)
 
 
 def _child_main(argv: list[str]) -> None:
-    token = os.environ.pop(_TOKEN_ENV, "")
+    token = take_token()
     if not token or len(argv) != 1:
         sys.exit("usage: MONUV_BENCH_TOKEN=... python -m benchmarks._server '<SimConfig JSON>'")
     config = SimConfig(**json.loads(argv[0]))

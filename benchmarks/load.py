@@ -1,4 +1,4 @@
-"""(e) Load: 10,000 mixed requests at ``max_concurrency=64``, simulator in another process.
+"""Load: 10,000 mixed requests at ``max_concurrency=64``, simulator in another process.
 
 One :class:`~monuv_async.MonuvClient` (its own session, so its connection pool
 is the library's) sends a fixed, seeded mix of every kind of call the API
@@ -220,7 +220,7 @@ def report(result: LoadResult) -> Report:
         ),
         Check("RSS growth, first to last thousand", growth * 100, RSS_GROWTH_TARGET * 100, "%"),
     ]
-    return Report("load", "(e) load: 10,000 mixed requests at max_concurrency=64", lines, checks)
+    return Report("load", "load: 10,000 mixed requests at max_concurrency=64", lines, checks)
 
 
 def _errors_of(errors: Counter[str], name: str) -> int:

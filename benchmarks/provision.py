@@ -1,4 +1,4 @@
-"""(d) Bulk provisioning: 1,000 cameras at 50 ms a request, 16 at a time.
+"""Bulk provisioning: 1,000 cameras at 50 ms a request, 16 at a time.
 
 The simulator (another process) answers every request after exactly 50 ms.
 A client (the partner's customer) is created first, through the API, with a
@@ -37,9 +37,9 @@ import orjson
 import requests
 
 from monuv_async import DocumentType, MonuvClient, NewCamera, NewClient
-from monuv_async._redact import Redactor
 
 from . import Check, Report, fmt_s, median, table
+from ._raw import masked
 from ._server import SimConfig, run_against_server
 
 __all__ = ["CONFIG", "ProvisionResult", "measure", "report", "run", "valid_cnpj"]
@@ -133,18 +133,16 @@ async def raw_provision(
             camera_id: int = orjson.loads(await resp.read())[0]["id"]
         return camera_id
 
-    try:
+    with masked(token):
         ids = await asyncio.gather(*(one(i) for i in range(count)))
-    except aiohttp.ClientError as exc:
-        text = Redactor(token)(f"{type(exc).__name__}: {exc}")
-        raise RuntimeError(text) from None
     return len(set(ids))
 
 
 def sequential_posts(url: str, token: str, client_id: int, count: int) -> float:
     """The documentation's loop: ``requests.post`` one camera at a time; seconds."""
     endpoint = f"{url}/api/v1/cameras"
-    try:
+    # requests puts the whole URL, token included, in its messages.
+    with masked(token):
         started = time.perf_counter()
         for index in range(count):
             body: dict[str, int | str] = {
@@ -156,10 +154,6 @@ def sequential_posts(url: str, token: str, client_id: int, count: int) -> float:
                 msg = f"HTTP {response.status_code} for camera {index}"
                 raise RuntimeError(msg)
         return time.perf_counter() - started
-    except requests.RequestException as exc:
-        # requests puts the whole URL, token included, in its messages.
-        text = Redactor(token)(f"{type(exc).__name__}: {exc}")
-        raise RuntimeError(text) from None
 
 
 async def measure(
@@ -289,14 +283,19 @@ def report(result: ProvisionResult) -> Report:
             f"simulator saw, for the first round: {result.created} cameras created, "
             f"at most {result.max_in_flight} requests in flight"
         )
-    checks = [Check("create_camera x1000 vs floor", lib / floor, TARGET_VS_FLOOR)]
-    return Report("provision", "(d) bulk provisioning: 1,000 cameras", lines, checks)
+    checks = [Check(f"create_camera x{result.cameras} vs floor", lib / floor, TARGET_VS_FLOOR)]
+    return Report("provision", f"bulk provisioning: {result.cameras:,} cameras", lines, checks)
 
 
-def run() -> Report:
+def run(*, quick: bool = False) -> Report:
     """Start the simulator in another process, measure, and print the report."""
-    return run_against_server(CONFIG, measure, report)
+    if not quick:
+        return run_against_server(CONFIG, measure, report)
+    config = SimConfig(cameras=1, events_per_camera_per_day=1, days=1, latency=0.002)
+    return run_against_server(
+        config, measure, report, cameras=32, latency=0.002, rounds=1, sequential_sample=4
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(0 if all(c.met for c in run().checks) else 1)
+    sys.exit(0 if all(c.met for c in run(quick="--quick" in sys.argv).checks) else 1)

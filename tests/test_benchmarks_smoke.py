@@ -1,117 +1,150 @@
-"""The benchmarks still run: each core function, at a tiny size, against an in-process simulator.
+"""The benchmarks still run, and their data and baselines are right.
 
-These prove only that every benchmark module imports, runs end to end, and
-produces well-formed figures without ever printing the token. They assert no
-time: timing is what ``python -m benchmarks`` is for.
+These prove that ``python -m benchmarks --quick`` runs every benchmark end to
+end and writes well-formed results without ever printing the token, that the
+pre-built pages are the data set Monuv would serve (day windows honoured,
+every event once), and that the raw baselines count every event. They assert
+no time: timing is what ``python -m benchmarks`` is for.
 """
 
 from __future__ import annotations
 
-import math
 import random
+import re
+import traceback
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
+import aiohttp
+import orjson
 import pytest
+from aiohttp import web
 
-from benchmarks import Check, Report, cpu, latency, memory, new_token, provision
-from benchmarks._server import SimConfig, sim_stats
+from benchmarks import __main__ as bench_main
+from benchmarks import new_token, provision
+from benchmarks._pages import LAST_DAY, PagesConfig, PageSet
+from benchmarks._pages_server import build_app
+from benchmarks._raw import RawClient, masked
+from monuv_async import MonuvClient
 from monuv_async.documents import is_valid_cnpj
-from monuv_async.testing import MonuvSimulator
 
-TINY = SimConfig(cameras=1, events_per_camera_per_day=12, days=2, per_page=5)
-"""24 events, 5 pages."""
+TOKEN_SHAPE = re.compile(r"bench-[A-Za-z0-9_-]{24}")
+"""What :func:`benchmarks.new_token` makes: no such string may be printed or written."""
+ROW = re.compile(r"^\| (\w+) \| (.+) \| ([-\d.]+ ?\S*) \| <= ([\d.]+ ?\S*) \| (yes|\*\*no\*\*) \|$")
 
 
-def assert_well_formed(rep: Report, token: str) -> None:
-    assert rep.lines
-    assert rep.checks
-    for check in rep.checks:
-        assert isinstance(check, Check)
-        assert math.isfinite(check.value)
-        assert check.value >= 0
-        assert check.verdict() in {"met", "MISSED"}
-    text = rep.text()
-    assert token not in text
-    assert "MISSED" in text or "met" in text
+def test_quick_run_writes_a_table_row_per_target_and_never_the_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "RESULTS.md"
+    code = bench_main.main(["--quick", "--output", str(output)])
+    printed = capsys.readouterr().out
+    text = output.read_text()
+    assert code in (0, 1)
+    rows = [ROW.match(line) for line in text.splitlines() if ROW.match(line)]
+    assert {m.group(1) for m in rows if m} == set(bench_main.ALL)
+    for name in bench_main.ALL:
+        assert f"{name}: " in printed  # in the summary
+    assert "QUICK" in text
+    assert not TOKEN_SHAPE.search(printed)
+    assert not TOKEN_SHAPE.search(text)
+
+
+def test_unknown_benchmark_name_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench_main.parse(["nope"])
+    assert exit_.value.code == 2
+
+
+def _events(pages: list[bytes]) -> list[dict[str, object]]:
+    return [e for body in pages for e in orjson.loads(body)[0]["data"]]
+
+
+def test_page_set_serves_each_day_its_own_events_and_the_whole_set_once() -> None:
+    config = PagesConfig(pages=7, per_page=9, days=3)  # 63 events, 21 a day
+    pages = PageSet(config)
+    everything = _events(pages.all_pages)
+    assert len(pages.all_pages) == config.pages
+    assert [e["id"] for e in everything] == list(range(config.events, 0, -1))
+    by_day = []
+    for index in range(config.days):
+        day = LAST_DAY - timedelta(days=index)
+        day_pages = pages.pages(day, day)
+        first = orjson.loads(day_pages[0])[0]
+        assert first["total"] == 21
+        assert first["last_page"] == len(day_pages) == 3
+        events = _events(day_pages)
+        assert {str(e["event_at"])[:10] for e in events} == {day.strftime("%d/%m/%Y")}
+        by_day += events
+    assert by_day == everything
+    two_days = pages.pages(LAST_DAY - timedelta(days=1), LAST_DAY)
+    assert _events(two_days) == everything[:42]
+
+
+def test_page_past_the_last_is_empty_with_the_same_total() -> None:
+    pages = PageSet(PagesConfig(pages=2, per_page=5, days=1))
+    body = orjson.loads(pages.page(None, None, 9))[0]
+    assert (body["data"], body["total"], body["current_page"]) == ([], 10, 9)
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[MonuvSimulator]:
-    config = SimConfig(**{**TINY.__dict__, "latency": 0.002})
-    async with MonuvSimulator(new_token(), **config.simulator_kwargs()) as simulator:
-        yield simulator
-
-
-async def test_latency_benchmark_produces_figures(sim: MonuvSimulator) -> None:
-    result = await latency.measure(
-        sim.url,
-        sim.token,
-        window=latency.window_of(TINY),
-        latency=0.002,
-        concurrency=2,
-        rounds=1,
-        expected_pages=5,
-        reset_stats=sim.reset_stats,
-        read_stats=lambda: sim_stats(sim),
-    )
-    assert (result.pages, result.events) == (5, 24)
-    assert result.requests_per_walk == 5
-    assert len(result.iter_event_pages) == len(result.raw_floor) == 1
-    assert result.floor == pytest.approx(0.002 + 2 * 0.002)
-    assert_well_formed(latency.report(result), sim.token)
-
-
-async def test_cpu_benchmark_produces_figures(sim: MonuvSimulator) -> None:
-    sim.latency = 0.0
-    result = await cpu.measure(
-        sim.url, sim.token, concurrency=2, rounds=1, expected_pages=5, with_profile=True
-    )
-    assert result.events == result.decode.events == 24
-    assert all(run.events == 24 for run in [*result.library, *result.floor, *result.naive])
-    assert any("_wire.py" in line for line in result.profile)
-    assert_well_formed(cpu.report(result), sim.token)
-
-
-async def test_memory_benchmark_produces_figures() -> None:
+async def served() -> AsyncIterator[tuple[str, str, PagesConfig]]:
     token = new_token()
-    sizes = {24: TINY, 48: SimConfig(**{**TINY.__dict__, "days": 4})}
-    samples = {}
-    heap_peaks = {}
-    for size, config in sizes.items():
-        async with MonuvSimulator(token, **config.simulator_kwargs()) as sim:
-            for mode in memory.MODES:
-                sample = await memory.stream(
-                    sim.url, token, mode, window=latency.window_of(config), trace=True
-                )
-                assert sample.events == size
-                assert sample.peak >= sample.baseline > 0
-                assert sample.heap_peak is not None
-                samples[mode, size] = sample
-                heap_peaks[mode, size] = sample.heap_peak
-    result = memory.MemoryResult(samples, heap_peaks, TINY.per_page, memory.CONCURRENCY)
-    rep = memory.report(result)
-    assert len(rep.checks) == 2 * len(memory.MODES)
-    assert_well_formed(rep, token)
+    config = PagesConfig(pages=5, per_page=4, days=2)
+    app, _ = build_app(PageSet(config), token, latency=0.0)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", token, config
+    finally:
+        await runner.cleanup()
 
 
-async def test_provision_benchmark_produces_figures(sim: MonuvSimulator) -> None:
-    result = await provision.measure(
-        sim.url,
-        sim.token,
-        cameras=12,
-        latency=0.002,
-        concurrency=4,
-        rounds=1,
-        sequential_sample=3,
-        reset_stats=sim.reset_stats,
-        read_stats=lambda: sim_stats(sim),
-    )
-    assert result.created == 12
-    assert result.max_in_flight is not None
-    assert result.max_in_flight <= 4
-    assert result.floor == pytest.approx(3 * 0.002)
-    assert result.sequential_estimate == pytest.approx(result.sequential_sample_seconds * 4)
-    assert_well_formed(provision.report(result), sim.token)
+async def test_raw_walks_count_every_event_even_with_fewer_pages_than_c(
+    served: tuple[str, str, PagesConfig],
+) -> None:
+    url, token, config = served
+    raw = RawClient(url, token, concurrency=8)  # 8 > 5 pages: the first round overshoots
+    try:
+        assert await raw.walk() == config.events
+        assert await raw.walk_first_round() == config.events
+        await raw.block_user(7)
+    finally:
+        await raw.aclose()
+
+
+async def test_library_walks_the_served_pages_and_days_exactly(
+    served: tuple[str, str, PagesConfig],
+) -> None:
+    url, token, config = served
+    async with MonuvClient(token, base_url=url) as monuv:
+        ids = [e.id async for e in monuv.iter_events()]
+        start, end = config.window
+        async with monuv.backfill(start_at=start, end_at=end, split="day") as walk:
+            backfilled = [e.id async for e in walk]
+        await monuv.block_user(3)
+    assert ids == backfilled == list(range(config.events, 0, -1))
+
+
+async def test_server_refuses_a_wrong_token(served: tuple[str, str, PagesConfig]) -> None:
+    url, _, _ = served
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{url}/api/v1/events", params={"token": "wrong"}) as response:
+            assert response.status == 401
+        async with session.get(f"{url}/api/user/block/wrong/1") as response:
+            assert response.status == 401
+
+
+def test_masked_failure_prints_no_token_in_its_traceback() -> None:
+    token = new_token()
+    with pytest.raises(RuntimeError) as caught, masked(token):
+        raise ValueError(f"GET http://x/api/user/block/{token}/1 failed")
+    printed = "".join(traceback.format_exception(caught.value))
+    assert "block/***/1" in printed
+    assert token not in printed
 
 
 def test_valid_cnpj_has_valid_check_digits() -> None:
