@@ -28,7 +28,10 @@ __all__ = [
     "date_arg",
     "latency_arg",
     "port_arg",
+    "count_arg",
     "positive_int",
+    "rate_arg",
+    "share_arg",
     "seconds_arg",
     "types_arg",
 ]
@@ -95,6 +98,42 @@ def positive_int(text: str) -> int:
         value = 0
     if value < 1:
         msg = f"not a positive integer: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def count_arg(text: str) -> int:
+    """An integer >= 0 (a count that may be none)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        msg = f"not a count (0 or more): {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def rate_arg(text: str) -> float:
+    """A finite rate, > 0 (events per second)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        msg = f"not a rate (a number > 0): {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def share_arg(text: str) -> float:
+    """A share, from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        msg = f"not a share (0 to 1): {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
 
