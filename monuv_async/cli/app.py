@@ -54,6 +54,15 @@ _IGNORED = {"demo": ("base_url", "token_file"), "simulate": ("base_url",)}
 """Global options a command has no use for: refused rather than silently ignored."""
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """What argparse cannot check alone, in the command line's own terms."""
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since is not None and until is not None and until < since:
+        msg = f"--until {until.isoformat()} is before --since {since.isoformat()}"
+        raise UsageError(msg)
+    _refuse_ignored(args)
+
+
 def _refuse_ignored(args: argparse.Namespace) -> None:
     for dest in _IGNORED.get(args.command, ()):
         if getattr(args, dest, None) is not None:
@@ -75,7 +84,7 @@ def _refuse_ignored(args: argparse.Namespace) -> None:
 
 
 def _context(args: argparse.Namespace) -> Context:
-    _refuse_ignored(args)
+    _check_arguments(args)
     if args.command not in _SIMULATED:
         return Context(args, _read_token(args))
     # These commands load the simulator anyway; its token is masked like a real one.
