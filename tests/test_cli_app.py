@@ -61,16 +61,23 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "content",
+    [TOKEN.encode() + b"\n", b"\xef\xbb\xbf" + TOKEN.encode() + b"\r\n"],
+    ids=["newline", "notepad-bom-crlf"],
+)
 def test_token_file_is_used(
+    content: bytes,
     cli_sim: MonuvSimulator,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """--token-file supplies the token (trailing newline ignored) when MONUV_TOKEN is unset."""
+    """--token-file supplies the token when MONUV_TOKEN is unset: a trailing newline, or a
+    file saved by Windows Notepad (UTF-8 BOM, CRLF), gives the token itself."""
     monkeypatch.delenv("MONUV_TOKEN")
     path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
+    path.write_bytes(content)
     assert run(["--base-url", cli_sim.url, "--token-file", str(path), "cameras", "options"]) == 0
     assert "Hikvision" in capsys.readouterr().out
 
@@ -184,20 +191,6 @@ def test_ctrl_c_during_a_command_exits_130(cli_sim: MonuvSimulator) -> None:
         proc.kill()
         proc.wait()
     assert (proc.returncode, out, err) == (130, "", "")
-
-
-def test_a_notepad_token_file_with_bom_and_crlf_works(
-    cli_sim: MonuvSimulator,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A token file saved by Windows Notepad (UTF-8 BOM, CRLF) gives the token itself."""
-    monkeypatch.delenv("MONUV_TOKEN")
-    path = tmp_path / "token.txt"
-    path.write_bytes(b"\xef\xbb\xbf" + TOKEN.encode() + b"\r\n")
-    assert run(["--base-url", cli_sim.url, "--token-file", str(path), "cameras", "options"]) == 0
-    assert "Hikvision" in capsys.readouterr().out
 
 
 def test_a_hostile_error_message_reaches_the_terminal_inert(

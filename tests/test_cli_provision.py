@@ -8,6 +8,7 @@ tests/test_cli_provision_crash.py.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import cast
 
@@ -122,10 +123,10 @@ def test_a_row_left_sending_by_a_crash_is_unknown(
     rows = [[client_id, "A"], [client_id, "B"]]
     source = write_csv(tmp_path / "c.csv", ["client_id", "description"], rows)
     journal = journal_path(tmp_path / "c.results.csv")
+    sending = {"row": 1, "description": "A", "client_id": str(client_id), "state": "sending"}
+    sending |= {"camera_id": None, "rtmp_url": None, "error": ""}
     journal.write_text(
-        '{"row":1,"description":"A","client_id":"%d","state":"sending",'
-        '"camera_id":null,"rtmp_url":null,"error":""}\n{"row":2,"descr' % client_id,
-        encoding="utf-8",
+        json.dumps(sending) + '\n{"row":2,"descr', encoding="utf-8"
     )  # and a torn record of row 2: never durable, so never sent
     assert cli(cli_sim, "cameras", "provision", str(source)) == 1
     report = read_results(tmp_path / "c.results.csv")

@@ -75,7 +75,7 @@ def _kill_at_a_random_moment(
 def test_a_killed_and_resumed_provisioning_creates_each_row_at_most_once(
     sig: signal.Signals, tmp_path: Path
 ) -> None:
-    """Killed 3 times by ``sig`` mid-run, then resumed: no duplicate, every row truthfully reported."""
+    """Killed 3 times by ``sig`` mid-run, then resumed: no duplicate, every row told truly."""
     served = ThreadedSimulator(
         TOKEN,
         cameras=1,
