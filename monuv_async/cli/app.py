@@ -2,7 +2,8 @@
 logging, and turning what it raised into one line and an exit code.
 
 Exit codes: 0 success, 1 an operation failed, 2 bad usage or input,
-130 interrupted (Ctrl-C), 141 the reader of stdout went away.
+128+signal interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 141 the
+reader of stdout went away.
 """
 
 from __future__ import annotations
