@@ -6,20 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from monuv_async.cli.journal import SENDING, Journal, JournalEntry, journal_path, replay
+from monuv_async.cli.journal import SENDING, Journal, journal_path, replay
+from monuv_async.cli.results import Outcome
 
 
 def test_the_last_record_of_a_row_is_its_state(tmp_path: Path) -> None:
     """Replay keeps each row's latest record: sending, then the outcome."""
     path = tmp_path / "j"
     journal = Journal(path)
-    journal.write(JournalEntry(1, "A", "7", SENDING))
-    journal.write(JournalEntry(2, "B", "7", SENDING))
-    journal.write(JournalEntry(1, "A", "7", "created", 1001, "rtmp://x/1"))
+    journal.write(Outcome(1, "A", "7", SENDING))
+    journal.write(Outcome(2, "B", "7", SENDING))
+    journal.write(Outcome(1, "A", "7", "created", 1001, "rtmp://x/1"))
     journal.close()
     state = replay(path)
-    assert state[1] == JournalEntry(1, "A", "7", "created", 1001, "rtmp://x/1")
-    assert state[2].state == SENDING
+    assert state[1] == Outcome(1, "A", "7", "created", 1001, "rtmp://x/1")
+    assert state[2].status == SENDING
 
 
 def test_no_journal_replays_as_nothing(tmp_path: Path) -> None:
@@ -32,13 +33,13 @@ def test_a_torn_last_line_is_ignored_and_cut_off(tmp_path: Path) -> None:
     next open truncates it so that new records start on a line of their own."""
     path = tmp_path / "j"
     journal = Journal(path)
-    journal.write(JournalEntry(1, "A", "7", SENDING))
+    journal.write(Outcome(1, "A", "7", SENDING))
     journal.close()
     with path.open("ab") as raw:
         raw.write(b'{"row":2,"description":"B","cli')
     assert list(replay(path)) == [1]
     journal = Journal(path)
-    journal.write(JournalEntry(3, "C", "7", SENDING))
+    journal.write(Outcome(3, "C", "7", SENDING))
     journal.close()
     assert sorted(replay(path)) == [1, 3]
     assert path.read_bytes().count(b"\n") == 2
@@ -56,7 +57,7 @@ def test_records_keep_unicode_and_quotes(tmp_path: Path) -> None:
     """Descriptions with accents, quotes and newlines read back as written."""
     path = tmp_path / "j"
     journal = Journal(path)
-    entry = JournalEntry(1, 'Portão "1"\nfundos', "7", "failed", error="422: x")
+    entry = Outcome(1, 'Portão "1"\nfundos', "7", "failed", error="422: x")
     journal.write(entry)
     journal.close()
     assert replay(path) == {1: entry}

@@ -123,7 +123,7 @@ def test_a_row_left_sending_by_a_crash_is_unknown(
     rows = [[client_id, "A"], [client_id, "B"]]
     source = write_csv(tmp_path / "c.csv", ["client_id", "description"], rows)
     journal = journal_path(tmp_path / "c.results.csv")
-    sending = {"row": 1, "description": "A", "client_id": str(client_id), "state": "sending"}
+    sending = {"row": 1, "description": "A", "client_id": str(client_id), "status": "sending"}
     sending |= {"camera_id": None, "rtmp_url": None, "error": ""}
     journal.write_text(
         json.dumps(sending) + '\n{"row":2,"descr', encoding="utf-8"
@@ -132,7 +132,7 @@ def test_a_row_left_sending_by_a_crash_is_unknown(
     report = read_results(tmp_path / "c.results.csv")
     assert [r["status"] for r in report] == ["unknown", "created"]
     assert cli_sim.stats.requests["create_camera"] == 1
-    assert replay(journal)[2].state == "created"
+    assert replay(journal)[2].status == "created"
 
 
 def test_provision_refuses_a_row_that_changed_since_it_was_created(
@@ -274,10 +274,10 @@ async def test_in_flight_rows_are_journaled_before_their_answer(tmp_path: Path) 
     assert monuv.started == 4  # the pool, nothing more
     states = replay(run.journal_path)
     assert sorted(states) == [1, 2, 3, 4]
-    assert {entry.state for entry in states.values()} == {"sending"}
+    assert {entry.status for entry in states.values()} == {"sending"}
     monuv.opened.set()
     await task
-    assert {entry.state for entry in replay(run.journal_path).values()} == {"created"}
+    assert {entry.status for entry in replay(run.journal_path).values()} == {"created"}
 
 
 async def test_an_interrupt_lets_in_flight_rows_finish_and_leaves_the_rest_pending(
@@ -308,7 +308,7 @@ async def test_a_second_interrupt_abandons_in_flight_rows_as_unknown(tmp_path: P
     run.interrupt(15)
     summary = await task
     assert (summary.unknown, summary.pending) == (4, 6)
-    assert {e.state for e in replay(run.journal_path).values()} == {"unknown"}
+    assert {e.status for e in replay(run.journal_path).values()} == {"unknown"}
 
 
 async def test_a_dead_journal_stops_the_run(

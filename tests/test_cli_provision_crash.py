@@ -31,7 +31,7 @@ KILLS = 3
 
 def _sending_records(journal: Path) -> int:
     try:
-        return journal.read_bytes().count(b'"state":"sending"')
+        return journal.read_bytes().count(b'"status":"sending"')
     except FileNotFoundError:
         return 0
 

@@ -9,37 +9,23 @@ camera may exist), or an outcome. Nothing in between: a record is one line
 written in one call, and a line cut by a crash (no final newline) was never
 durable, so its row was never sent; it is dropped when the journal is opened.
 
-One JSON object per line; the last record of a row is its state.
+One JSON object per line, an :class:`~.results.Outcome` (whose status may
+also be ``sending``); the last record of a row is its state.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["SENDING", "Journal", "JournalEntry", "journal_path", "replay"]
+from .results import RESULT_FIELDS, Outcome
+
+__all__ = ["SENDING", "Journal", "journal_path", "replay"]
 
 SENDING = "sending"
-"""The state of a row whose create was (perhaps) sent and whose answer is not recorded."""
-
-_FIELDS = ("row", "description", "client_id", "state", "camera_id", "rtmp_url", "error")
-
-
-@dataclasses.dataclass(frozen=True)
-class JournalEntry:
-    """One record: a row's state at one moment."""
-
-    row: int
-    description: str
-    client_id: str
-    state: str
-    """``sending``, ``created``, ``failed`` or ``unknown``."""
-    camera_id: int | None = None
-    rtmp_url: str | None = None
-    error: str = ""
+"""The status of a row whose create was (perhaps) sent and whose answer is not recorded."""
 
 
 def journal_path(results_path: Path) -> Path:
@@ -47,10 +33,10 @@ def journal_path(results_path: Path) -> Path:
     return results_path.with_name(results_path.name + ".journal")
 
 
-def _entry(line: bytes, path: Path, number: int) -> JournalEntry:
+def _entry(line: bytes, path: Path, number: int) -> Outcome:
     try:
         data: Any = json.loads(line)
-        entry = JournalEntry(**{name: data[name] for name in _FIELDS})
+        entry = Outcome(**{name: data[name] for name in RESULT_FIELDS})
     except (ValueError, TypeError, KeyError):
         msg = f"{path}: line {number} is not a journal record; the journal is damaged"
         raise ValueError(msg) from None
@@ -66,7 +52,7 @@ def _durable_part(data: bytes) -> bytes:
     return data[: end + 1]
 
 
-def replay(path: Path) -> dict[int, JournalEntry]:
+def replay(path: Path) -> dict[int, Outcome]:
     """Each row's last recorded state; ``{}`` when there is no journal yet.
 
     A torn last line is ignored; a damaged line before it raises ``ValueError``.
@@ -75,7 +61,7 @@ def replay(path: Path) -> dict[int, JournalEntry]:
         data = path.read_bytes()
     except FileNotFoundError:
         return {}
-    state: dict[int, JournalEntry] = {}
+    state: dict[int, Outcome] = {}
     for number, line in enumerate(_durable_part(data).splitlines(), start=1):
         if line.strip():
             entry = _entry(line, path, number)
@@ -117,9 +103,9 @@ class Journal:
         self._stream.flush()
         os.fsync(self._stream.fileno())
 
-    def write(self, entry: JournalEntry) -> None:
+    def write(self, entry: Outcome) -> None:
         """Append ``entry`` and make it durable before returning."""
-        record = {name: getattr(entry, name) for name in _FIELDS}
+        record = {name: getattr(entry, name) for name in RESULT_FIELDS}
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         self._stream.write(line.encode("utf-8"))
         self._sync()

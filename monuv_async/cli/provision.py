@@ -28,7 +28,7 @@ from ..errors import MonuvError, ServerError, TransportError
 from ..requests import NewCamera
 from .args import Context, UsageError
 from .columns import RowReader, cell, check_header, column
-from .journal import SENDING, Journal, JournalEntry, journal_path, replay
+from .journal import SENDING, Journal, journal_path, replay
 from .results import (
     Outcome,
     ProvisionSummary,
@@ -113,11 +113,7 @@ class Provisioning:
         self.total = sum(1 for _ in _rows(csv_path))
         self.journal_path = journal_path(results_path)
         # The journal wins; a report of a run without one fills the gaps.
-        before = {
-            n: JournalEntry(o.row, o.description, o.client_id, o.status, o.camera_id, o.rtmp_url)
-            for n, o in load_report(results_path).items()
-        }
-        self.previous: dict[int, JournalEntry] = before | replay(self.journal_path)
+        self.previous = load_report(results_path) | replay(self.journal_path)
         self.outcomes: dict[int, Outcome] = {}
         self.summary = ProvisionSummary()
         self.progress = RowProgress(self.total, err)
@@ -131,17 +127,7 @@ class Provisioning:
     def record(self, outcome: Outcome, journal: Journal | None = None) -> None:
         outcome = dataclasses.replace(outcome, error=self.redact(outcome.error))
         if journal is not None:
-            journal.write(
-                JournalEntry(
-                    outcome.row,
-                    outcome.description,
-                    outcome.client_id,
-                    outcome.status,
-                    outcome.camera_id,
-                    outcome.rtmp_url,
-                    outcome.error,
-                )
-            )
+            journal.write(outcome)
         self.outcomes[outcome.row] = outcome
         self.summary.add(outcome.status)
         if outcome.status in ("failed", "unknown") and self.err is not None:
@@ -154,10 +140,10 @@ class Provisioning:
     def _previous_outcome(self, number: int, description: str, client: str) -> Outcome | None:
         """What an earlier run decided for this row, when it forbids sending it now."""
         before = self.previous.get(number)
-        if before is None or before.state == "failed":
+        if before is None or before.status == "failed":
             return None  # never sent, or refused: sending it (again) is safe
         same = before.description == description
-        if before.state == "created":
+        if before.status == "created":
             if same:
                 return Outcome(
                     number, description, client, "skipped", before.camera_id, before.rtmp_url
@@ -181,7 +167,7 @@ class Provisioning:
             try:
                 if self.stopping.is_set():
                     continue  # interrupted before it was sent: stays pending
-                journal.write(JournalEntry(number, description, client, SENDING))
+                journal.write(Outcome(number, description, client, SENDING))
                 try:
                     camera = await self.monuv.create_camera(new)
                 except asyncio.CancelledError:
@@ -263,7 +249,7 @@ class Provisioning:
                 before = self.previous.get(number)
                 outcome = self._previous_outcome(number, description, client) or (
                     Outcome(number, description, client, "failed", error=before.error)
-                    if before is not None and before.state == "failed"
+                    if before is not None and before.status == "failed"
                     else Outcome(number, description, client, "pending", error="not sent yet")
                 )
                 if outcome.status == "pending":

@@ -49,7 +49,7 @@ class Outcome:
     """The row's description: with ``row``, how a re-run recognises the row."""
     client_id: str
     status: str
-    """One of :data:`STATUSES`."""
+    """One of :data:`STATUSES` (in the journal, also ``sending``)."""
     camera_id: int | None = None
     rtmp_url: str | None = None
     error: str = ""
