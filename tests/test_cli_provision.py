@@ -326,3 +326,20 @@ async def test_a_dead_journal_stops_the_run(
     with pytest.raises(OSError, match="No space left"):
         await asyncio.wait_for(run.run(), timeout=5)
     assert monuv.started == 0  # "sending" could not be made durable: nothing was sent
+
+
+async def test_rows_still_in_flight_after_the_grace_period_are_abandoned_as_unknown(
+    tmp_path: Path,
+) -> None:
+    """One signal, and creates that never answer: after the grace period the rows in flight
+    are recorded unknown (never resent), the rest pending; the run ends."""
+    monuv = GatedMonuv()  # never opened
+    run = engine(monuv, tmp_path, 10, grace=0.05)
+    task = asyncio.create_task(run.run())
+    await settle()
+    run.interrupt(1)
+    summary = await asyncio.wait_for(task, timeout=10)
+    assert (summary.unknown, summary.pending, monuv.started) == (4, 6, 4)
+    report = read_results(tmp_path / "r.csv")
+    assert [r["status"] for r in report] == ["unknown"] * 4 + ["pending"] * 6
+    assert "abandoned while its request was in flight" in report[0]["error"]
