@@ -14,6 +14,7 @@ it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path, PurePosixPath
@@ -28,6 +29,8 @@ from ._response import error_for_status
 from ._transport import Transport
 from .errors import MonuvError, TransportError, UnexpectedResponseError
 from .models import Event
+
+logger = logging.getLogger("monuv_async")
 
 __all__ = ["SnapshotResult", "download_all", "download_once", "request_line", "snapshot_path"]
 
@@ -114,6 +117,8 @@ async def download_once(
             msg = f"image cut short: {size} of {expected} bytes"
             raise TransportError(msg, sent=True, request=context.line)
         os.replace(partial, path)
+        # Like every API request, at DEBUG (`monuv -v`): which image, how big.
+        logger.debug("%s -> %d, %d bytes to %s", context.line, answer.status, size, path.name)
         return size
     finally:
         partial.unlink(missing_ok=True)

@@ -61,16 +61,23 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "content",
+    [TOKEN.encode() + b"\n", b"\xef\xbb\xbf" + TOKEN.encode() + b"\r\n"],
+    ids=["newline", "notepad-bom-crlf"],
+)
 def test_token_file_is_used(
+    content: bytes,
     cli_sim: MonuvSimulator,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """--token-file supplies the token (trailing newline ignored) when MONUV_TOKEN is unset."""
+    """--token-file supplies the token when MONUV_TOKEN is unset: a trailing newline, or a
+    file saved by Windows Notepad (UTF-8 BOM, CRLF), gives the token itself."""
     monkeypatch.delenv("MONUV_TOKEN")
     path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
+    path.write_bytes(content)
     assert run(["--base-url", cli_sim.url, "--token-file", str(path), "cameras", "options"]) == 0
     assert "Hikvision" in capsys.readouterr().out
 
@@ -184,3 +191,61 @@ def test_ctrl_c_during_a_command_exits_130(cli_sim: MonuvSimulator) -> None:
         proc.kill()
         proc.wait()
     assert (proc.returncode, out, err) == (130, "", "")
+
+
+def test_a_hostile_error_message_reaches_the_terminal_inert(
+    cli_sim: MonuvSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server message with OSC 52, BEL and a CR that would rewrite the line into
+    "ok: client blocked" is printed with those characters escaped, on one line."""
+    hostile = "\x1b]52;c;cm0gLXJmIH4=\x07\rok: client blocked\x1b[K"
+    cli_sim.inject("block_client", Fault.status(422, {"message": hostile}))
+    assert cli(cli_sim, "clients", "block", CNPJ) == 1
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert not any(c in line for c in "\x1b\x07\r")
+    assert "\\x1b]52;c;cm0gLXJmIH4=\\x07\\x0dok: client blocked\\x1b[K" in line
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["--base-url", "http://x", "demo"], "--base-url"),
+        (["demo", "--base-url", "http://x"], "--base-url"),
+        (["--base-url", "http://x", "simulate"], "--base-url"),
+        (["--token-file", "t", "demo"], "--token-file"),
+    ],
+)
+def test_a_global_option_a_command_ignores_is_refused(
+    argv: list[str], option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--base-url` on demo/simulate (and a token file on demo) is refused, exit 2, naming it."""
+    assert run(argv) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"monuv: error: {option}: `monuv ")
+
+
+def test_verbose_logs_snapshot_downloads(
+    cli_sim: MonuvSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-v` logs each snapshot download (which image, status, size) besides the API requests."""
+    day = "2026-11-20"
+    args = ("-v", "events", "--since", day, "--until", day, "--camera", "1001")
+    assert (
+        cli(cli_sim, *args, "--snapshots", str(tmp_path / "snaps"), "--output", str(tmp_path / "e"))
+        == 0
+    )
+    err = capsys.readouterr().err
+    image = next(tmp_path.joinpath("snaps").iterdir())
+    assert f"-> 200, {image.stat().st_size} bytes to {image.name}" in err
+    assert TOKEN not in err
+
+
+def test_an_inverted_window_is_refused_in_the_commands_terms(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--until` before `--since` says so with the options' names, exit 2, before any request."""
+    assert run(["events", "--since", "2026-11-05", "--until", "2026-11-02"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == "monuv: error: --until 2026-11-02 is before --since 2026-11-05"

@@ -11,11 +11,14 @@ import pytest
 from monuv_async.cli.args import (
     Context,
     UsageError,
+    count_arg,
     date_arg,
     latency_arg,
     port_arg,
     positive_int,
+    rate_arg,
     seconds_arg,
+    share_arg,
     types_arg,
 )
 
@@ -30,6 +33,10 @@ from monuv_async.cli.args import (
         (port_arg, "0", 0),
         (port_arg, "65535", 65535),
         (types_arg, "1, 4", (1, 4)),
+        (count_arg, "0", 0),
+        (rate_arg, "0.5", 0.5),
+        (share_arg, "1", 1.0),
+        (share_arg, "0", 0.0),
     ],
 )
 def test_types_accept_good_values(parse: Callable[[str], object], text: str, value: object) -> None:
@@ -49,6 +56,11 @@ def test_types_accept_good_values(parse: Callable[[str], object], text: str, val
         (latency_arg, "-1"),
         (port_arg, "65536"),
         (types_arg, "1,,4"),
+        (count_arg, "-1"),
+        (rate_arg, "0"),
+        (rate_arg, "inf"),
+        (share_arg, "1.5"),
+        (share_arg, "nan"),
     ],
 )
 def test_types_refuse_bad_values(parse: Callable[[str], object], text: str) -> None:

@@ -2,7 +2,8 @@
 logging, and turning what it raised into one line and an exit code.
 
 Exit codes: 0 success, 1 an operation failed, 2 bad usage or input,
-130 interrupted (Ctrl-C), 141 the reader of stdout went away.
+128+signal interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 141 the
+reader of stdout went away.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .._redact import Redactor
 from ..errors import AuthenticationError, MonuvError
 from .args import TOKEN_ENV, Context, Handler, UsageError
 from .parser import build_parser
+from .terminal import for_terminal
 
 __all__ = ["main", "run"]
 
@@ -37,7 +39,8 @@ def _read_token(args: argparse.Namespace) -> str | None:
     path: Path | None = args.token_file
     if path is not None:
         try:
-            token = path.read_text(encoding="utf-8").strip()
+            # utf-8-sig: Windows Notepad starts the file with a BOM; strip() takes its CRLF.
+            token = path.read_text(encoding="utf-8-sig").strip()
         except (OSError, UnicodeDecodeError) as error:
             msg = f"cannot read the token file {str(path)!r}: {_reason(error)}"
             raise UsageError(msg) from None
@@ -48,7 +51,41 @@ def _read_token(args: argparse.Namespace) -> str | None:
     return os.environ.get(TOKEN_ENV, "").strip() or None
 
 
+_IGNORED = {"demo": ("base_url", "token_file"), "simulate": ("base_url",)}
+"""Global options a command has no use for: refused rather than silently ignored."""
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """What argparse cannot check alone, in the command line's own terms."""
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since is not None and until is not None and until < since:
+        msg = f"--until {until.isoformat()} is before --since {since.isoformat()}"
+        raise UsageError(msg)
+    _refuse_ignored(args)
+
+
+def _refuse_ignored(args: argparse.Namespace) -> None:
+    for dest in _IGNORED.get(args.command, ()):
+        if getattr(args, dest, None) is not None:
+            option = "--" + dest.replace("_", "-")
+            msg = f"{option}: `monuv {args.command}` does not use it (it runs its own simulator)"
+            if args.command == "simulate" and dest == "base_url":
+                msg = f"{option}: `monuv simulate` serves the API; use --host and --port"
+            raise UsageError(msg)
+    if (
+        args.command == "simulate"
+        and args.live is None
+        and (args.late_share or args.late_by != 300.0)
+    ):
+        msg = "--late-share/--late-by: only with --live RATE"
+        raise UsageError(msg)
+    if args.command == "simulate" and args.live is not None and args.today is not None:
+        msg = "--today: not with --live (live events follow the real clock)"
+        raise UsageError(msg)
+
+
 def _context(args: argparse.Namespace) -> Context:
+    _check_arguments(args)
     if args.command not in _SIMULATED:
         return Context(args, _read_token(args))
     # These commands load the simulator anyway; its token is masked like a real one.
@@ -66,7 +103,8 @@ class _RedactingFormatter(logging.Formatter):
         self._redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
-        return self._redact(super().format(record))
+        # Log lines quote server text (URLs, error bodies): no control sequences.
+        return for_terminal(self._redact(super().format(record)), keep_newlines=True)
 
 
 @contextlib.contextmanager
@@ -98,11 +136,13 @@ def _reason(error: BaseException) -> str:
 def _fail(error: BaseException, code: int, *, verbose: bool, redact: Redactor) -> int:
     """Report ``error`` as one line on stderr (after its traceback when verbose)."""
     if verbose:
-        sys.stderr.write(redact("".join(traceback.format_exception(error))))
+        trace = redact("".join(traceback.format_exception(error)))
+        sys.stderr.write(for_terminal(trace, keep_newlines=True))
     message = _reason(error)
     if isinstance(error, AuthenticationError):
         message += f" (check the token in {TOKEN_ENV} or --token-file)"
-    sys.stderr.write(f"monuv: error: {redact(message)}\n")
+    # The message may quote the server: shown, never obeyed by the terminal.
+    sys.stderr.write(f"monuv: error: {for_terminal(redact(message))}\n")
     return code
 
 

@@ -8,10 +8,11 @@ module, and ``monuv --help`` should not pay for what only a request needs.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Coroutine
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._redact import Redactor
 
@@ -28,10 +29,15 @@ __all__ = [
     "date_arg",
     "latency_arg",
     "port_arg",
+    "count_arg",
     "positive_int",
+    "rate_arg",
+    "share_arg",
     "seconds_arg",
     "types_arg",
 ]
+
+N = TypeVar("N", int, float)
 
 TOKEN_ENV = "MONUV_TOKEN"  # noqa: S105 - the variable's name, not a token
 """The environment variable the token is read from (unless ``--token-file``)."""
@@ -87,28 +93,43 @@ def date_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(msg) from None
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1 (an id, a count)."""
+def _number(text: str, kind: Callable[[str], N], ok: Callable[[N], bool], what: str) -> N:
+    """``text`` read by ``kind`` if ``ok`` accepts it, else an argparse error saying ``what``."""
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"not a positive integer: {text!r}"
+        value = None
+    # NaN fails every comparison, so ``ok`` refuses it too.
+    if value is None or not ok(value):
+        msg = f"not {what}: {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (an id, a count)."""
+    return _number(text, int, lambda v: v >= 1, "a positive integer")
+
+
+def count_arg(text: str) -> int:
+    """An integer >= 0 (a count that may be none)."""
+    return _number(text, int, lambda v: v >= 0, "a count (0 or more)")
+
+
+def rate_arg(text: str) -> float:
+    """A finite rate, > 0 (events per second)."""
+    return _number(text, float, lambda v: 0 < v < math.inf, "a rate (a number > 0)")
+
+
+def share_arg(text: str) -> float:
+    """A share, from 0 to 1."""
+    return _number(text, float, lambda v: 0 <= v <= 1, "a share (0 to 1)")
 
 
 def seconds_arg(text: str, *, allow_zero: bool = False) -> float:
     """A finite number of seconds, > 0 (or >= 0 with ``allow_zero``)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not (value >= 0 if allow_zero else value > 0) or value == float("inf"):
-        msg = f"not a number of seconds: {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    low = 0.0 if allow_zero else math.ulp(0.0)
+    return _number(text, float, lambda v: low <= v < math.inf, "a number of seconds")
 
 
 def latency_arg(text: str) -> float:
@@ -118,14 +139,7 @@ def latency_arg(text: str) -> float:
 
 def port_arg(text: str) -> int:
     """A TCP port, 0 meaning "any free port"."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        msg = f"not a port number (0-65535): {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _number(text, int, lambda v: 0 <= v <= 65535, "a port number (0-65535)")
 
 
 def types_arg(text: str) -> tuple[int, ...]:

@@ -22,10 +22,14 @@ from .args import (
     Handler,
     add_command,
     add_global_options,
+    count_arg,
     date_arg,
     latency_arg,
     port_arg,
     positive_int,
+    rate_arg,
+    seconds_arg,
+    share_arg,
     types_arg,
 )
 
@@ -96,7 +100,7 @@ class _ProvisionHelp(_PrintAndExit):
 def _provision_help() -> str:
     # The columns come from NewCamera and Outcome (see .columns, .results): no stale copy.
     from .columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS  # noqa: PLC0415 - loads attrs
-    from .results import RESULT_FIELDS  # noqa: PLC0415 - beside the columns
+    from .results import RESULT_FIELDS, STATUSES  # noqa: PLC0415 - beside the columns
 
     required = " and ".join(REQUIRED_COLUMNS)
     optional = ", ".join(OPTIONAL_COLUMNS[:-1]) + f" and {OPTIONAL_COLUMNS[-1]}"
@@ -106,22 +110,76 @@ def _provision_help() -> str:
         " camera_model give those ids by name: see `monuv cameras options`)."
         " Empty cells are left out. A row that does not validate is recorded as failed"
         " without being sent. At most --concurrency creates are in flight at once, and"
-        " the file is read only as fast as they complete, so any size of file runs in"
-        " constant memory."
+        " the file is read only as fast as they complete."
     )
+    statuses = "|".join(STATUSES)
     recorded = ", ".join(
-        "status created|failed|skipped" if name == "status" else name for name in RESULT_FIELDS
+        f"status {statuses}" if name == "status" else name for name in RESULT_FIELDS
     )
     second = (
-        f"Every row's outcome ({recorded}) is appended to the results file as soon as it is known."
-        " Running again with the same results file skips the rows recorded as created"
-        " (matched by row number and description: do not reorder the file between"
-        " runs) and sends the others again. Creates are never retried here: a row that"
-        " failed because its answer was lost (a timeout, a reset connection, a 5xx)"
-        " may nevertheless exist on the server; its error says so -- check before"
-        " re-running. Exits 1 if any row failed."
+        f"The results file is a report, one line per input row in input order ({recorded}),"
+        " rewritten whole at the end and on interrupt. A journal beside it"
+        " (RESULTS.journal) records each create durably before it is sent and after its"
+        " answer, so a re-run (same files) skips rows created before and never sends a"
+        " create twice, whatever instant the process died at: a row that was in flight"
+        " then, or whose answer was lost (a timeout, a reset connection, a 5xx), is"
+        " 'unknown: may exist, check Monuv' and is sent again only with --resend-unknown,"
+        " after checking. Do not reorder the file between runs. SIGINT, SIGTERM and"
+        " SIGHUP stop the run cleanly (exit 128+signal). Exits 1 if any row failed, is"
+        " unknown or was not sent."
     )
     return "\n\n".join(textwrap.fill(text, 76, break_on_hyphens=False) for text in (first, second))
+
+
+def _add_seed_options(simulate: argparse.ArgumentParser) -> None:
+    """``monuv simulate``'s options for what the simulator holds."""
+    seeded = simulate.add_argument_group("what it holds")
+    seeded.add_argument(
+        "--clients",
+        type=count_arg,
+        default=1,
+        metavar="N",
+        help="clients to create at start, ids 1.. (%(default)s; their ids are printed)",
+    )
+    seeded.add_argument(
+        "--cameras", type=positive_int, default=3, metavar="N", help="cameras, ids 1001.. (3)"
+    )
+    seeded.add_argument(
+        "--days", type=positive_int, default=7, metavar="N", help="days of events (%(default)s)"
+    )
+    seeded.add_argument(
+        "--events-per-day",
+        type=count_arg,
+        default=300,
+        metavar="N",
+        help="events per camera per day (%(default)s)",
+    )
+    seeded.add_argument(
+        "--today",
+        type=date_arg,
+        metavar="DATE",
+        help="the simulated date, YYYY-MM-DD (default: today); events end with it",
+    )
+    seeded.add_argument(
+        "--live",
+        type=rate_arg,
+        metavar="RATE",
+        help="also generate RATE new events per camera per second, as time passes",
+    )
+    seeded.add_argument(
+        "--late-share",
+        type=share_arg,
+        default=0.0,
+        metavar="SHARE",
+        help="with --live: this share of new events arrives late (%(default)s)",
+    )
+    seeded.add_argument(
+        "--late-by",
+        type=seconds_arg,
+        default=300.0,
+        metavar="SECONDS",
+        help="with --live: how late those arrive (%(default)s)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,12 +246,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     cameras = add_command(commands, common, "cameras", help="camera options; bulk camera creation")
     camera_commands = cameras.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add_command(
+    options = add_command(
         camera_commands,
         common,
         "options",
         help="manufacturers, models, plans and installation codes",
-    ).set_defaults(handler=_lazy("admin", "camera_options_command"))
+    )
+    options.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="tables for a person, or JSON for scripts (%(default)s)",
+    )
+    options.set_defaults(handler=_lazy("admin", "camera_options_command"))
     provision = add_command(
         camera_commands,
         common,
@@ -210,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="where outcomes are recorded (default: beside the input, cams.results.csv"
         " for cams.csv)",
+    )
+    provision.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="send again the rows whose outcome is unknown (they may exist: check Monuv first)",
     )
     provision.set_defaults(handler=_lazy("provision", "provision_command"))
 
@@ -245,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="delay of each answer (%(default)s)",
     )
+    _add_seed_options(simulate)
     simulate.set_defaults(handler=_lazy("simulate", "simulate_command"))
 
     demo = add_command(
@@ -254,7 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a full tour against an in-process simulator (no token, no network)",
         description=(
             "Start a simulator in-process, create a client with users, create cameras"
-            " concurrently, read every event of the last 7 days, and summarise."
+            " concurrently, read every event of the last 7 days, follow new events live"
+            " for a few seconds, and summarise."
         ),
     )
     demo.add_argument(
@@ -266,6 +338,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.005,
         metavar="SECONDS",
         help="simulated delay of each answer (%(default)s)",
+    )
+    demo.add_argument(
+        "--follow",
+        type=latency_arg,
+        default=3.0,
+        metavar="SECONDS",
+        help="then follow new events live for this long, with watch_events (%(default)s; 0: no)",
     )
     demo.set_defaults(handler=_lazy("simulate", "demo_command"))
     return parser

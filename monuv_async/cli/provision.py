@@ -1,14 +1,15 @@
-"""``monuv cameras provision``: create cameras in bulk from a CSV file, resumably.
+"""``monuv cameras provision``: create cameras in bulk from a CSV file, never twice.
 
-Rows stream through a bounded queue to a fixed pool of workers, so memory
-stays flat whatever the file's size. Every row's outcome is appended to a
-results CSV and flushed at once: a crash loses at most the creates in flight,
-and a re-run skips the rows already recorded as ``created``.
-
-Creates are never retried here. The client's retry policy already retries a
-``POST`` only when it provably did not reach the server; anything else that
-failed may or may not have created the camera, and only a person (or a later
-re-run, after checking) should decide to send it again.
+Rows stream through a bounded queue to a fixed pool of senders. Each send is
+bracketed by the journal (:mod:`.journal`): ``sending`` is durable before the
+``POST`` leaves, the outcome after the answer. A re-run replays the journal:
+created rows are skipped, and a row left ``sending`` (the process died
+mid-request) or whose error says it may have been applied is reported as
+``unknown`` and not sent again -- unless ``--resend-unknown``, after a person
+has checked Monuv. SIGINT, SIGTERM and SIGHUP stop the reading; the rows in
+flight finish (or, after a grace period or a second signal, are abandoned as
+``unknown``); then the report (:mod:`.results`) is rewritten and the command
+exits 128+signal.
 """
 
 from __future__ import annotations
@@ -16,181 +17,285 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import signal
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 from ..client import MonuvClient
 from ..errors import MonuvError, ServerError, TransportError
 from ..requests import NewCamera
-from .args import Context
+from .args import Context, UsageError
 from .columns import RowReader, cell, check_header, column
-from .output import Progress
-from .results import Outcome, ProvisionSummary, ResultsFile, default_results_path, load_created
+from .journal import SENDING, Journal, journal_path, replay
+from .results import (
+    Outcome,
+    ProvisionSummary,
+    RowProgress,
+    default_results_path,
+    load_report,
+    write_report,
+)
+from .terminal import for_terminal
 
-__all__ = ["provision", "provision_command"]
+__all__ = ["GRACE_SECONDS", "Provisioning", "may_have_been_applied", "provision_command"]
 
-_LOST_ANSWER = (
-    " [outcome unknown: the request may have reached the server, so this camera may exist;"
-    " check before re-running]"
+GRACE_SECONDS = 10.0
+"""How long rows in flight may take to finish after a first interrupt."""
+
+_UNKNOWN = "may exist, check Monuv"
+_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 
 Redact = Callable[[str], str]
-Report = Callable[[ProvisionSummary], None]
+Row = Mapping[str | None, object]
 
 
-def _error_text(error: Exception) -> str:
-    if not isinstance(error, MonuvError):  # a bug somewhere: say what it was
-        return f"{type(error).__name__}: {error}{_LOST_ANSWER}"
-    text = str(error)
+def may_have_been_applied(error: BaseException) -> bool:
+    """Whether a failed create may nevertheless have created the camera."""
+    if not isinstance(error, MonuvError):  # a bug somewhere: assume the worst
+        return True
     # Only these leave a create's fate unknown: a 4xx means "not done".
-    if (isinstance(error, TransportError) and error.sent) or isinstance(error, ServerError):
-        text += _LOST_ANSWER
-    return text
+    today = (isinstance(error, TransportError) and error.sent) or isinstance(error, ServerError)
+    return bool(getattr(error, "may_have_been_applied", today))
+
+
+def _rows(path: Path) -> Iterator[tuple[int, Row]]:
+    with path.open(encoding="utf-8-sig", newline="") as source:
+        rows = csv.DictReader(source)
+        check_header(path, rows.fieldnames)
+        rows.fieldnames = [column(name) for name in rows.fieldnames or ()]
+        yield from enumerate(rows, start=1)
+
+
+def _identity(row: Row) -> tuple[str, str]:
+    return cell(row.get("description")) or "", cell(row.get("client_id")) or ""
 
 
 def _check_paths(csv_path: Path, results_path: Path) -> None:
+    if not csv_path.is_file():
+        msg = f"FILE.csv: no such file: {csv_path}"
+        raise UsageError(msg)
+    if not results_path.parent.is_dir():
+        msg = f"--results: no such folder: {results_path.parent}"
+        raise UsageError(msg)
     if csv_path.resolve() == results_path.resolve():
-        msg = "the results file must not be the input file"
-        raise ValueError(msg)
+        msg = "--results: the results file must not be the input file"
+        raise UsageError(msg)
 
 
-class _Run:
-    """One provisioning run: a producer reading rows, a fixed pool of senders."""
+class Provisioning:
+    """One run over ``csv_path``: a reader, a fixed pool of senders, a journal."""
 
     def __init__(
         self,
         monuv: MonuvClient,
-        previous: Mapping[int, Outcome],
-        results: ResultsFile,
+        csv_path: Path,
+        results_path: Path,
         *,
         workers: int,
-        redact: Redact,
-        report: Report | None,
+        resend_unknown: bool = False,
+        redact: Redact = str,
+        err: TextIO | None = None,
+        grace: float = GRACE_SECONDS,
     ) -> None:
+        _check_paths(csv_path, results_path)
         self.monuv = monuv
-        self.previous = previous
-        self.results = results
+        self.csv_path = csv_path
+        self.results_path = results_path
         self.workers = workers
+        self.resend_unknown = resend_unknown
         self.redact = redact
-        self.report = report
+        self.err = err
+        self.grace = grace
+        self.total = sum(1 for _ in _rows(csv_path))
+        self.journal_path = journal_path(results_path)
+        # The journal wins; a report of a run without one fills the gaps.
+        self.previous = load_report(results_path) | replay(self.journal_path)
+        self.outcomes: dict[int, Outcome] = {}
         self.summary = ProvisionSummary()
-        self.reader = RowReader(monuv)
-        # Bounded: the reader waits for the senders, so memory stays flat.
-        self.queue: asyncio.Queue[tuple[int, str, NewCamera]] = asyncio.Queue(2 * workers)
-        self.pool: list[asyncio.Task[None]] = []
+        self.progress = RowProgress(self.total, err)
+        self.stopping = asyncio.Event()
+        self.abandon = asyncio.Event()
+        self.signal: int | None = None
+        self.queue: asyncio.Queue[tuple[int, str, str, NewCamera]] = asyncio.Queue(2 * workers)
 
-    def record(self, outcome: Outcome) -> None:
-        self.results.write(dataclasses.replace(outcome, error=self.redact(outcome.error)))
-        setattr(self.summary, outcome.status, getattr(self.summary, outcome.status) + 1)
-        if self.report is not None:
-            self.report(self.summary)
+    # -- recording -----------------------------------------------------------------
 
-    async def send(self) -> None:
+    def record(self, outcome: Outcome, journal: Journal | None = None) -> None:
+        outcome = dataclasses.replace(outcome, error=self.redact(outcome.error))
+        if journal is not None:
+            journal.write(outcome)
+        self.outcomes[outcome.row] = outcome
+        self.summary.add(outcome.status)
+        if outcome.status in ("failed", "unknown") and self.err is not None:
+            self.progress.clear()
+            who = f"row {outcome.row} ({outcome.description!r}, client {outcome.client_id})"
+            self.err.write(for_terminal(f"monuv: {who}: {outcome.status}: {outcome.error}") + "\n")
+            self.err.flush()
+        self.progress.show(self.summary)
+
+    def _previous_outcome(self, number: int, description: str, client: str) -> Outcome | None:
+        """What an earlier run decided for this row, when it forbids sending it now."""
+        before = self.previous.get(number)
+        if before is None or before.status == "failed":
+            return None  # never sent, or refused: sending it (again) is safe
+        same = before.description == description
+        if before.status == "created":
+            if same:
+                return Outcome(
+                    number, description, client, "skipped", before.camera_id, before.rtmp_url
+                )
+            error = f"row {number} was created before as {before.description!r}: not sent"
+            return Outcome(number, description, client, "failed", error=error)
+        if self.resend_unknown and same:
+            return None
+        was = "" if same else f" (then as {before.description!r})"
+        error = (
+            f"{_UNKNOWN}: sent by an earlier run{was} that stopped before its answer;"
+            " not sent again (after checking, --resend-unknown sends it)"
+        )
+        return Outcome(number, description, client, "unknown", error=error)
+
+    # -- the run -------------------------------------------------------------------
+
+    async def send(self, journal: Journal) -> None:
         while True:
-            number, key, new = await self.queue.get()
+            number, description, client, new = await self.queue.get()
             try:
-                camera = await self.monuv.create_camera(new)
-            except Exception as error:  # recorded, whatever it is: never lost
-                self.record(Outcome(number, key, "failed", error=_error_text(error)))
-            else:
-                self.record(Outcome(number, key, "created", camera.id, camera.rtmp_url))
+                if self.stopping.is_set():
+                    continue  # interrupted before it was sent: stays pending
+                journal.write(Outcome(number, description, client, SENDING))
+                try:
+                    camera = await self.monuv.create_camera(new)
+                except asyncio.CancelledError:
+                    error = f"{_UNKNOWN}: abandoned while its request was in flight"
+                    self.record(
+                        Outcome(number, description, client, "unknown", error=error), journal
+                    )
+                    raise
+                except Exception as error:  # recorded, whatever it is: never lost
+                    text = str(error) if isinstance(error, MonuvError) else repr(error)
+                    if may_have_been_applied(error):
+                        status, text = "unknown", f"{_UNKNOWN}: {text}"
+                    else:
+                        status = "failed"
+                    self.record(Outcome(number, description, client, status, error=text), journal)
+                else:
+                    self.record(
+                        Outcome(number, description, client, "created", camera.id, camera.rtmp_url),
+                        journal,
+                    )
             finally:
                 self.queue.task_done()
 
-    async def produce(self, rows: Iterable[Mapping[str | None, object]]) -> None:
-        for number, row in enumerate(rows, start=1):
-            if any(task.done() for task in self.pool):
-                return  # a sender died: run() re-raises its error
-            key = f"{number}:{cell(row.get('description')) or ''}"
-            before = self.previous.get(number)
-            if before is not None:
-                if before.key == key:
-                    self.record(Outcome(number, key, "skipped", before.camera_id, before.rtmp_url))
-                else:
-                    # The file changed under the results: creating now could
-                    # duplicate a camera, so refuse and let a person look.
-                    error = f"row {number} was created before as {before.key!r}: not sent"
-                    self.record(Outcome(number, key, "failed", error=error))
+    async def produce(self, pool: list[asyncio.Task[None]]) -> None:
+        reader = RowReader(self.monuv)
+        for number, row in _rows(self.csv_path):
+            if self.stopping.is_set() or any(task.done() for task in pool):
+                return  # interrupted, or a sender died: run() re-raises its error
+            description, client = _identity(row)
+            decided = self._previous_outcome(number, description, client)
+            if decided is not None:
+                self.record(decided)
                 continue
             try:
-                new = await self.reader.camera(row)
+                new = await reader.camera(row)
             except (ValueError, TypeError) as error:
-                self.record(Outcome(number, key, "failed", error=str(error)))
+                self.record(Outcome(number, description, client, "failed", error=str(error)))
                 continue
-            await self.queue.put((number, key, new))
+            await self.queue.put((number, description, client, new))
 
-    async def run(self, rows: Iterable[Mapping[str | None, object]]) -> ProvisionSummary:
-        self.pool = [asyncio.create_task(self.send()) for _ in range(self.workers)]
+    def interrupt(self, signum: int) -> None:
+        """A signal: stop reading; a second one (or the grace period) abandons rows in flight."""
+        if self.signal is not None:
+            self.abandon.set()
+            return
+        self.signal = signum
+        self.stopping.set()
+        asyncio.get_running_loop().call_later(self.grace, self.abandon.set)
+
+    async def run(self) -> ProvisionSummary:
+        """Send every row that needs it; rewrite the report; return the counts."""
+        journal = Journal(self.journal_path)
         try:
-            await self.produce(rows)
+            pool = [asyncio.create_task(self.send(journal)) for _ in range(self.workers)]
+            try:
+                await self.produce(pool)
+            finally:
+                drained = asyncio.create_task(self.queue.join())
+                abandoned = asyncio.create_task(self.abandon.wait())
+                await asyncio.wait([drained, abandoned, *pool], return_when=asyncio.FIRST_COMPLETED)
+                for task in (drained, abandoned, *pool):
+                    task.cancel()
+                ended = await asyncio.gather(*pool, drained, abandoned, return_exceptions=True)
+                self.progress.clear()
+                write_report(self.results_path, self.report())
         finally:
-            # Whatever stopped the reading (end of file, a bad file, Ctrl-C), let
-            # the rows already queued finish and be recorded -- unless a sender
-            # died (the results file cannot be written, say): then nobody would.
-            drained = asyncio.create_task(self.queue.join())
-            await asyncio.wait([drained, *self.pool], return_when=asyncio.FIRST_COMPLETED)
-            for task in (drained, *self.pool):
-                task.cancel()
-            ended = await asyncio.gather(*self.pool, drained, return_exceptions=True)
+            journal.close()
         for outcome in ended:
             if isinstance(outcome, Exception):
                 raise outcome
         return self.summary
 
-
-async def provision(
-    monuv: MonuvClient,
-    csv_path: Path,
-    results_path: Path,
-    *,
-    workers: int,
-    redact: Redact = str,
-    report: Report | None = None,
-) -> ProvisionSummary:
-    """Create a camera per row of ``csv_path``; record every outcome in ``results_path``.
-
-    Rows recorded as created in ``results_path`` by an earlier run are skipped.
-    At most ``workers`` creates are in flight. ``report`` is called after each
-    outcome (for a progress display).
-    """
-    _check_paths(csv_path, results_path)
-    previous = load_created(results_path)
-    with csv_path.open(encoding="utf-8-sig", newline="") as source:
-        rows = csv.DictReader(source)
-        check_header(csv_path, rows.fieldnames)
-        rows.fieldnames = [column(name) for name in rows.fieldnames or ()]
-        results = ResultsFile(results_path)
-        try:
-            return await _Run(
-                monuv, previous, results, workers=workers, redact=redact, report=report
-            ).run(rows)
-        finally:
-            results.close()
+    def report(self) -> Iterator[Outcome]:
+        """Every input row's latest state, in input order."""
+        for number, row in _rows(self.csv_path):
+            outcome = self.outcomes.get(number)
+            if outcome is None:
+                description, client = _identity(row)
+                before = self.previous.get(number)
+                outcome = self._previous_outcome(number, description, client) or (
+                    Outcome(number, description, client, "failed", error=before.error)
+                    if before is not None and before.status == "failed"
+                    else Outcome(number, description, client, "pending", error="not sent yet")
+                )
+                if outcome.status == "pending":
+                    self.summary.pending += 1
+            yield outcome
 
 
 async def provision_command(ctx: Context) -> int:
     """``monuv cameras provision``: 0 when every row is created (now or before), else 1."""
     args = ctx.args
     results = args.results or default_results_path(args.file)
-    progress = Progress(sys.stderr)
+    loop = asyncio.get_running_loop()
     async with ctx.client() as monuv:
+        run = Provisioning(
+            monuv,
+            args.file,
+            results,
+            workers=args.concurrency,
+            resend_unknown=args.resend_unknown,
+            redact=ctx.redact,
+            err=sys.stderr,
+        )
+        installed = []
+        for sig in _SIGNALS:
+            try:
+                loop.add_signal_handler(sig, run.interrupt, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows: Ctrl-C raises
+                continue
+            installed.append(sig)
         try:
-            summary = await provision(
-                monuv,
-                args.file,
-                results,
-                workers=args.concurrency,
-                redact=ctx.redact,
-                report=lambda s: progress.update(
-                    f"{s.total:,} rows: {s.created:,} created, {s.skipped:,} skipped,"
-                    f" {s.failed:,} failed"
-                ),
-            )
+            summary = await run.run()
         finally:
-            progress.clear()
-    sys.stderr.write(
-        f"monuv: {summary.created:,} created, {summary.skipped:,} skipped,"
-        f" {summary.failed:,} failed; results in {results}\n"
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+    s = summary
+    counts = (
+        f"{s.created:,} created, {s.skipped:,} skipped, {s.failed:,} failed,"
+        f" {s.unknown:,} unknown, {s.pending:,} not sent"
     )
-    return 1 if summary.failed else 0
+    if run.signal is not None:
+        name = signal.Signals(run.signal).name
+        line = (
+            f"monuv: interrupted ({name}): {counts}; report in {results};"
+            " run the same command again to continue"
+        )
+        sys.stderr.write(for_terminal(line) + "\n")
+        return 128 + run.signal
+    sys.stderr.write(for_terminal(f"monuv: {counts}; report in {results}") + "\n")
+    return 1 if s.failed or s.unknown or s.pending else 0
