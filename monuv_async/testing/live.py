@@ -69,9 +69,10 @@ class LiveFeed:
     def run(self, store: Store, start: float, end: float) -> LiveCount:
         """Store the events that show up after ``start`` and by ``end`` (Unix seconds).
 
-        An event shows up from the start of its arrival second on, and its
-        ``event_at`` is that second (minus ``late_by`` for a late one), so
-        the time from showing up to being seen is measurable to the second.
+        Arrivals are whole seconds (an event shows up once the clock reaches
+        its second), and an event's ``event_at`` is its arrival (minus
+        ``late_by`` for a late one), so the time from showing up to being
+        seen is measurable exactly.
         """
         if self.rate is None or not store.cameras or end <= start:
             return LiveCount(0, 0)
@@ -84,8 +85,8 @@ class LiveFeed:
             self._next = max(start, floor) + self._rng.expovariate(per_second)
         types = sorted(store.event_types)
         made = late = 0
-        while int(self._next) <= end:
-            arrival = int(self._next)
+        while math.ceil(self._next) <= end:
+            arrival = math.ceil(self._next)
             is_late = self._rng.random() < self.late_share
             at = arrival - self.late_by if is_late else arrival
             camera_id = self._rng.choice(camera_ids)
@@ -108,12 +109,13 @@ class LiveFeed:
         cutoffs = {cid: now - self._history(store, cid) for cid in store.cameras}
         default = now - self.history_days * _DAY
         oldest = store.timeline.oldest_first
-        # Below the earliest cutoff an event may expire; above it none does.
-        earliest = min(cutoffs.values(), default=default)
+        # Below the latest cutoff (the shortest history) an event may expire;
+        # above it none does, so the walk stops there.
+        latest = max(cutoffs.values(), default=default)
         expired = []
         prefix = True
         for event in oldest:
-            if event.at >= earliest:
+            if event.at >= latest:
                 break
             if event.at < cutoffs.get(event.camera_id, default):
                 expired.append(event.id)
