@@ -45,7 +45,7 @@ def test_advance_generates_the_rate_of_events_per_camera() -> None:
     assert 850 < len(made) < 1150  # Poisson(1000), fixed by the seed
     assert sim.stats.live_events == len(made)
     assert sim.stats.late_events == 0
-    assert all(start < e.at <= start + 1000 for e in made)
+    assert all(start <= e.at <= start + 1000 for e in made)
     assert [e.at for e in made] == sorted(e.at for e in made)  # ids grow with time
     assert {e.camera_id for e in made} == {1001, 1002}
     assert {e.event_type for e in made} <= set(sim.event_types)
@@ -73,10 +73,10 @@ def test_late_events_arrive_late_by_below_the_top() -> None:
         top = max(e.id for e in sim.events)
         sim.advance(5)
         for event in newer_than(sim, top + 1):
-            if before < event.at <= before + 5:
+            if before <= event.at <= before + 5:
                 on_time += 1
             else:
-                assert before < event.at + late_by <= before + 5
+                assert before <= event.at + late_by <= before + 5
                 late += 1
     assert sim.stats.late_events == late
     assert sim.stats.live_events == late + on_time
@@ -124,12 +124,11 @@ def test_advance_without_live_rate_only_moves_the_clock() -> None:
 async def test_a_live_clock_ticks_from_start_and_requests_see_its_events(
     http: aiohttp.ClientSession,
 ) -> None:
-    """Started live, ``now`` follows the wall clock; events arrive each second, served at once."""
+    """Started live, ``now`` follows the wall clock; events arrive as it passes, served at once."""
     async with live(live_rate=50.0) as sim:
         started = sim.now
         assert await wait_until(lambda: sim.now > started)
-        # Arrivals are whole seconds: the first ones come a second after the start.
-        assert await wait_until(lambda: len(sim.events) > 20, turns=1000)
+        assert await wait_until(lambda: len(sim.events) > 20)
         arrived = sim.stats.live_events
         url = api(sim, "/api/v1/events", start_at="", end_at="")
         async with http.get(url) as resp:

@@ -19,8 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from _async_helpers import library_tasks, settled, wait_until
-from _resilience_helpers import acquired
+from _async_helpers import wait_until
+from _watch_helpers import assert_nothing_left
 
 import monuv_async.watch as watch_module
 from monuv_async import (
@@ -390,17 +390,6 @@ async def test_memory_stays_flat_over_a_long_run(monkeypatch: pytest.MonkeyPatch
 
 
 # -- stopping -------------------------------------------------------------------------
-
-
-async def assert_nothing_left(sim: MonuvSimulator, monuv: MonuvClient) -> None:
-    transport = monuv._own_transport
-    assert transport is not None
-    connector = transport.session.connector
-    assert connector is not None
-    assert await settled(), f"library tasks left: {library_tasks()}"
-    assert acquired(connector) == 0
-    assert monuv.stats.in_flight == 0
-    assert await wait_until(lambda: sim.stats.in_flight == 0)
 
 
 async def test_break_and_aclose_leave_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,10 +69,10 @@ class LiveFeed:
     def run(self, store: Store, start: float, end: float) -> LiveCount:
         """Store the events that show up after ``start`` and by ``end`` (Unix seconds).
 
-        Arrivals are whole seconds (an event shows up once the clock reaches
-        its second), and an event's ``event_at`` is its arrival (minus
-        ``late_by`` for a late one), so the time from showing up to being
-        seen is measurable exactly.
+        An event shows up at its arrival (any instant, like a real one) and
+        its ``event_at`` is the second of it, like Monuv's (minus
+        ``late_by`` for a late one): a poll within that second misses it and
+        the next one finds it below events of the same second.
         """
         if self.rate is None or not store.cameras or end <= start:
             return LiveCount(0, 0)
@@ -85,8 +85,8 @@ class LiveFeed:
             self._next = max(start, floor) + self._rng.expovariate(per_second)
         types = sorted(store.event_types)
         made = late = 0
-        while math.ceil(self._next) <= end:
-            arrival = math.ceil(self._next)
+        while self._next <= end:
+            arrival = int(self._next)
             is_late = self._rng.random() < self.late_share
             at = arrival - self.late_by if is_late else arrival
             camera_id = self._rng.choice(camera_ids)
