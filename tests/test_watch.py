@@ -13,20 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from _async_helpers import wait_until
-from _watch_helpers import assert_nothing_left
+from _watch_helpers import Served, assert_nothing_left, serving
 
 import monuv_async.watch as watch_module
 from monuv_async import (
     Event,
     EventWatch,
-    MonuvClient,
     RetryPolicy,
     ServerError,
     WatchCheckpoint,
@@ -72,8 +71,9 @@ class Ticker:
         await asyncio.sleep(0)
 
 
-@contextlib.asynccontextmanager
-async def running(**kwargs: Any) -> AsyncIterator[tuple[MonuvSimulator, MonuvClient]]:
+def running(
+    **kwargs: Any,
+) -> Served:
     args: dict[str, Any] = {
         "seed": 3,
         "cameras": 2,
@@ -82,12 +82,7 @@ async def running(**kwargs: Any) -> AsyncIterator[tuple[MonuvSimulator, MonuvCli
         "per_page": 10,
         "now": NOW,
     }
-    args.update(kwargs)
-    async with (
-        MonuvSimulator(**args) as sim,
-        MonuvClient(sim.token, base_url=sim.url, retry=QUICK) as monuv,
-    ):
-        yield sim, monuv
+    return serving(args | kwargs, QUICK)
 
 
 def ticking(monkeypatch: pytest.MonkeyPatch, sim: MonuvSimulator, steps: Sequence[Step]) -> Ticker:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from _async_helpers import wait_until
-from _watch_helpers import assert_nothing_left
+from _watch_helpers import Served, assert_nothing_left, serving
 
 import monuv_async.watch as watch_module
 from monuv_async import Event, EventWatch, MonuvClient, RetryPolicy, WatchCheckpoint
@@ -62,8 +62,6 @@ class LiveRun:
         self.slept: list[float] = []
         self.requests_per_poll: list[int] = []
         """Events requests of each successful poll, in order."""
-        self.faulted_polls: set[int] = set()
-        """Indexes (into ``requests_per_poll``) of polls that had faults injected before them."""
         self.known_sizes: list[int] = []
         self.store_sizes: list[int] = []
         self._due: set[int] = set()
@@ -106,7 +104,6 @@ class LiveRun:
         self._turn += 1
         faults = self.faults.pop(self._turn, ())
         if faults:
-            self.faulted_polls.add(len(self.requests_per_poll))
             self.sim.inject("events", *faults)
         # What is there now must be yielded by the end of the next successful poll.
         self._due |= self.arrived()
@@ -114,8 +111,9 @@ class LiveRun:
         await asyncio.sleep(0)
 
 
-@contextlib.asynccontextmanager
-async def live(**kwargs: Any) -> AsyncIterator[tuple[MonuvSimulator, MonuvClient]]:
+def live(
+    **kwargs: Any,
+) -> Served:
     args: dict[str, Any] = {
         "seed": 11,
         "cameras": 3,
@@ -126,11 +124,7 @@ async def live(**kwargs: Any) -> AsyncIterator[tuple[MonuvSimulator, MonuvClient
         "late_share": 0.2,
         "late_by": LATE_BY,
     }
-    async with (
-        MonuvSimulator(**(args | kwargs)) as sim,
-        MonuvClient(sim.token, base_url=sim.url, retry=QUICK) as monuv,
-    ):
-        yield sim, monuv
+    return serving(args | kwargs, QUICK)
 
 
 async def follow(
