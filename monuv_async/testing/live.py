@@ -2,12 +2,13 @@
 
 A :class:`LiveFeed` turns the passing of simulated time into events: each
 camera gets ``rate`` new events per second (a Poisson process drawn from the
-seed, so the same seed gives the same events whatever steps time moves in),
+seed, so the same seed and cameras give the same events whatever steps time
+moves in, as long as each is shorter than the cameras' history),
 and ``late_share`` of them show up ``late_by`` after their ``event_at`` — the
 way a camera that was offline uploads its backlog: a new, higher id, inserted
 below the top of the newest-first list. As time passes, events older than
 their camera's history expire, so a simulator left running for days holds a
-flat amount of memory.
+flat amount of memory: about ``rate`` x cameras x history events.
 
 :class:`LiveClock` is the wall-clock half: from :meth:`~LiveClock.start` on,
 it says where simulated time should be (``anchor`` plus the wall time since).
