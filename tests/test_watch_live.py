@@ -256,3 +256,56 @@ async def test_cancelling_a_live_watch_leaves_nothing_behind() -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
         await assert_nothing_left(sim, monuv)
+
+
+async def test_a_late_event_of_yesterday_is_caught_while_yesterday_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Just after midnight, one-day history: a late event deep in yesterday as one expires.
+
+    Yesterday's total stays the same (one in, one out), so a walk that trusts
+    the day's total stops at page 1 and never finds the late event.
+    """
+    after_midnight = datetime(2026, 11, 21, 0, 3, tzinfo=SP)
+    yesterday = after_midnight - timedelta(minutes=3)
+    args = {
+        "live_rate": None,
+        "cameras": 1,
+        "days": 1,  # its history: a day
+        "events_per_camera_per_day": 0,
+        "per_page": 5,
+        "now": after_midnight,
+    }
+    async with live(**args) as (sim, monuv):
+        # Runs out of the day's history at 00:03:30 today.
+        sim.append_events(1, at=after_midnight - timedelta(days=1) + timedelta(seconds=30))
+        for second in range(12):  # the top of yesterday: three pages of it
+            sim.append_events(1, at=yesterday - timedelta(minutes=4) + timedelta(seconds=second))
+        late: list[int] = []
+        turns = 0
+
+        async def sleep(seconds: float) -> None:
+            nonlocal turns
+            turns += 1
+            if turns > 5:
+                raise RunOverError
+            if turns == 1:
+                # Inside the look-back, below the 12 newer events of yesterday...
+                late.extend(sim.append_events(1, at=yesterday - timedelta(minutes=10)))
+            # ... while the oldest of yesterday runs out of its history.
+            sim.advance(seconds)
+            await asyncio.sleep(0)
+
+        monkeypatch.setattr(watch_module, "_sleep", sleep)
+        got: list[Event] = []
+        with contextlib.suppress(RunOverError):
+            async with monuv.watch_events(
+                since=yesterday - timedelta(minutes=15),
+                poll_interval=60.0,
+                lookback=LOOKBACK,
+                clock=lambda: sim.now,
+            ) as watch:
+                async for event in watch:
+                    got.append(event)
+    assert late[0] in {e.id for e in got}
+    assert len(got) == len({e.id for e in got})
