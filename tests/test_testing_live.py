@@ -1,33 +1,14 @@
-"""The simulator's live mode: seeded live and late events, a ticking clock, flat memory."""
+"""The simulator's live mode: seeded live and late events, history expiry, flat memory."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
-from typing import Any
 
-import aiohttp
-import pytest
-from _async_helpers import wait_until
-from _simulator_helpers import NOW, api
+from _simulator_helpers import NOW, live_simulator
 
 from monuv_async.testing import MonuvSimulator, SimEvent
 
-pytest_plugins = ["_simulator_fixtures"]  # http
-
 LATE_BY = timedelta(minutes=5)
-
-
-def live(**kwargs: Any) -> MonuvSimulator:
-    args: dict[str, Any] = {
-        "seed": 7,
-        "cameras": 2,
-        "events_per_camera_per_day": 10,
-        "days": 1,
-        "now": NOW,
-        "live_rate": 0.5,
-    }
-    return MonuvSimulator(**(args | kwargs))
 
 
 def newer_than(sim: MonuvSimulator, first_id: int) -> list[SimEvent]:
@@ -37,7 +18,7 @@ def newer_than(sim: MonuvSimulator, first_id: int) -> list[SimEvent]:
 
 def test_advance_generates_the_rate_of_events_per_camera() -> None:
     """2 cameras at 0.5/s for 1000 s: about 1000 events, each at its arrival second, counted."""
-    sim = live()
+    sim = live_simulator()
     first = sim.events[0].id + 1
     start = int(sim.now.timestamp())
     sim.advance(1000)
@@ -54,7 +35,7 @@ def test_advance_generates_the_rate_of_events_per_camera() -> None:
 
 def test_the_same_seed_gives_the_same_events_whatever_the_steps() -> None:
     """One advance of 600 s, or 600 advances of 1 s: the same events (replayable tests)."""
-    one, many, other = live(), live(), live(seed=8)
+    one, many, other = live_simulator(), live_simulator(), live_simulator(seed=8)
     one.advance(600)
     for _ in range(600):
         many.advance(1)
@@ -65,7 +46,7 @@ def test_the_same_seed_gives_the_same_events_whatever_the_steps() -> None:
 
 def test_late_events_arrive_late_by_below_the_top() -> None:
     """A late event shows up at its arrival with ``event_at`` = arrival - late_by, a new id."""
-    sim = live(late_share=0.3, late_by=LATE_BY)
+    sim = live_simulator(late_share=0.3, late_by=LATE_BY)
     late_by = int(LATE_BY.total_seconds())
     late = on_time = 0
     for _ in range(200):
@@ -88,7 +69,7 @@ def test_late_events_arrive_late_by_below_the_top() -> None:
 
 def test_memory_stays_flat_over_a_simulated_day() -> None:
     """24 simulated hours at 1 event/min per camera: the store holds about one day, no more."""
-    sim = live(live_rate=1 / 60, late_share=0.1, events_per_camera_per_day=1440)
+    sim = live_simulator(live_rate=1 / 60, late_share=0.1, events_per_camera_per_day=1440)
     sizes = []
     for _ in range(48):
         sim.advance(1800)
@@ -102,7 +83,7 @@ def test_memory_stays_flat_over_a_simulated_day() -> None:
 
 def test_a_cameras_own_history_expires_its_events_sooner() -> None:
     """A camera with ``history_days`` 1 keeps one day; the others keep the simulator's days."""
-    sim = live(days=3, live_rate=None)
+    sim = live_simulator(days=3, live_rate=None)
     sim.cameras[1001]["history_days"] = 1
     sim.advance(60)
     day_ago = (sim.now - timedelta(days=1)).timestamp()
@@ -119,70 +100,3 @@ def test_advance_without_live_rate_only_moves_the_clock() -> None:
     sim.advance(30)
     assert sim.now == NOW + timedelta(seconds=30)
     assert len(sim.events) == count
-
-
-async def test_a_live_clock_ticks_from_start_and_requests_see_its_events(
-    http: aiohttp.ClientSession,
-) -> None:
-    """Started live, ``now`` follows the wall clock; events arrive as it passes, served at once."""
-    async with live(live_rate=50.0) as sim:
-        started = sim.now
-        assert await wait_until(lambda: sim.now > started)
-        assert await wait_until(lambda: len(sim.events) > 20)
-        arrived = sim.stats.live_events
-        url = api(sim, "/api/v1/events", start_at="", end_at="")
-        async with http.get(url) as resp:
-            total = (await resp.json())[0]["total"]
-        assert total >= 20 + arrived - sim.stats.expired_events > 20
-
-
-async def test_a_simulator_that_is_not_live_keeps_its_clock() -> None:
-    """Without ``live_rate`` the clock stands still, started or not."""
-    async with MonuvSimulator(now=NOW, cameras=1) as sim:
-        await asyncio.sleep(0.02)
-        assert sim.now == NOW
-
-
-async def test_setting_now_on_a_live_clock_jumps_without_the_events_of_the_jump() -> None:
-    """Set ``now`` an hour on: no hour of events appears, and the clock ticks on from there."""
-    async with live(live_rate=0.01) as sim:
-        made = sim.stats.live_events
-        sim.now += timedelta(hours=1)
-        assert sim.stats.live_events - made < 5  # not the hour's ~72
-        target = NOW + timedelta(hours=1)
-        assert sim.now >= target
-        assert await wait_until(lambda: sim.now > target)
-
-
-async def test_advance_on_a_live_clock_moves_it_and_keeps_ticking() -> None:
-    """advance(600) on a live simulator: ten minutes' events at once, then it ticks on."""
-    async with live(live_rate=0.1) as sim:
-        sim.advance(600)
-        assert sim.now >= NOW + timedelta(seconds=600)
-        assert sim.stats.live_events > 60  # ~120 expected for 2 cameras
-        here = sim.now
-        assert await wait_until(lambda: sim.now > here)
-
-
-def test_reset_stats_starts_the_live_counts_again() -> None:
-    """reset_stats zeroes the live counters; the next events count in the new stats."""
-    sim = live(late_share=0.5)
-    sim.advance(100)
-    assert sim.stats.live_events > 0
-    sim.reset_stats()
-    assert (sim.stats.live_events, sim.stats.late_events) == (0, 0)
-    sim.advance(100)
-    assert sim.stats.live_events > 0
-
-
-@pytest.mark.parametrize(
-    ("seconds", "ok"), [(0, True), (0.5, True), (-1, False), (float("nan"), False), ("1", False)]
-)
-def test_advance_checks_its_seconds(seconds: Any, *, ok: bool) -> None:
-    """advance needs a number >= 0; anything else is a ValueError naming ``seconds``."""
-    sim = live()
-    if ok:
-        sim.advance(seconds)
-    else:
-        with pytest.raises(ValueError, match="seconds"):
-            sim.advance(seconds)
