@@ -143,10 +143,12 @@ class DayWalk:
 
     It also stops as soon as the day's ``total`` accounts for every event:
     ``previous_total`` is the total of a walk after which every event of the
-    day at or after ``low`` was delivered; Monuv only adds events (and
-    expires the oldest, days back), so once the new events found number
-    ``total - previous_total``, there is no other one to find, however deep a
-    late arrival may lie. That keeps a steady-state poll at one page a day.
+    day at or after ``low`` was delivered; Monuv only adds events to today
+    (expiry takes events a day old at least), so once the new events found
+    number ``total - previous_total``, there is no other one to find, however
+    deep a late arrival may lie. That keeps a steady-state poll at one page.
+    The watch passes a ``previous_total`` for today only: on earlier days
+    expiry and late arrivals can cancel out.
     A total that went down (an event deleted) voids the shortcut for the walk.
     """
 

@@ -230,8 +230,13 @@ class EventWatch:
         """One poll: every day of the window, each from page 1 down to ``low``."""
         state, now = self._state, self._now()
         state.begin(now, self._lookback)
+        today = now.astimezone(self._tz).date()
         for day in days_to_walk(state, now, self._tz):
-            walk = DayWalk(max(state.low, day_start(day, self._tz)), state.totals.get(day))
+            # Only today's total can be trusted: a camera with one day of
+            # history loses yesterday's oldest events while late ones still
+            # arrive there, and one in, one out leaves the total unchanged.
+            previous = state.totals.get(day) if day == today else None
+            walk = DayWalk(max(state.low, day_start(day, self._tz)), previous)
             while not walk.done:
                 page = await self._monuv.events_page(
                     camera=self._filters["camera"],

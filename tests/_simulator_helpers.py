@@ -108,3 +108,16 @@ async def all_events(
 def event_time(event: dict[str, Any]) -> datetime:
     """An event's ``event_at`` read back as an aware São Paulo time."""
     return datetime.strptime(event["event_at"], "%d/%m/%Y %H:%M:%S").replace(tzinfo=SP)
+
+
+def live_simulator(**kwargs: Any) -> MonuvSimulator:
+    """A live simulator (2 cameras, 0.5 events per camera per second) at NOW, unstarted."""
+    args: dict[str, Any] = {
+        "seed": 7,
+        "cameras": 2,
+        "events_per_camera_per_day": 10,
+        "days": 1,
+        "now": NOW,
+        "live_rate": 0.5,
+    }
+    return MonuvSimulator(**(args | kwargs))

@@ -32,6 +32,15 @@ async def test_simulator_fixture_is_started_with_defaults(
         assert resp.status == 200
 
 
+@pytest.mark.monuv_simulator(live_rate=0.5, late_share=0.25)
+async def test_the_marker_makes_a_live_simulator(monuv_simulator: MonuvSimulator) -> None:
+    """The live-mode arguments pass through the marker: time brings events."""
+    assert monuv_simulator.live_rate == 0.5
+    monuv_simulator.advance(600)
+    assert monuv_simulator.stats.live_events > 0
+    assert monuv_simulator.stats.late_events > 0
+
+
 async def test_client_fixture_is_bound_to_the_simulator(
     monuv_simulator: MonuvSimulator, monuv_client: MonuvClient
 ) -> None:

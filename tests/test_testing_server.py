@@ -1,4 +1,4 @@
-"""The simulator's server: lifecycle, binding, latency, argument checks, no token in logs."""
+"""The simulator's server: lifecycle, binding, latency, arguments, the clock, no token logged."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -14,10 +14,12 @@ import pytest
 from _async_helpers import wait_until
 from _simulator_helpers import (
     CNPJ,
+    NOW,
     SP,
     api,
     call,
     create_client,
+    live_simulator,
     new_client,
     path_url,
 )
@@ -114,3 +116,73 @@ async def test_state_attributes_read_and_write_what_the_routes_serve(
     sim.clients = {}
     status, _ = await call(http, "POST", api(sim, f"/api/v1/clients/{client['id']}/users"), {})
     assert status == 404
+
+
+# -- the clock: live, set, advanced -------------------------------------------
+
+
+async def test_a_live_clock_ticks_from_start_and_requests_see_its_events(
+    http: aiohttp.ClientSession,
+) -> None:
+    """Started live, ``now`` follows the wall clock; events arrive as it passes, served at once."""
+    async with live_simulator(live_rate=50.0) as sim:
+        started = sim.now
+        assert await wait_until(lambda: sim.now > started)
+        assert await wait_until(lambda: len(sim.events) > 20)
+        arrived = sim.stats.live_events
+        url = api(sim, "/api/v1/events", start_at="", end_at="")
+        async with http.get(url) as resp:
+            total = (await resp.json())[0]["total"]
+        assert total >= 20 + arrived - sim.stats.expired_events > 20
+
+
+async def test_a_simulator_that_is_not_live_keeps_its_clock() -> None:
+    """Without ``live_rate`` the clock stands still, started or not."""
+    async with MonuvSimulator(now=NOW, cameras=1) as sim:
+        await asyncio.sleep(0.02)
+        assert sim.now == NOW
+
+
+async def test_setting_now_on_a_live_clock_jumps_without_the_events_of_the_jump() -> None:
+    """Set ``now`` an hour on: no hour of events appears, and the clock ticks on from there."""
+    async with live_simulator(live_rate=0.01) as sim:
+        made = sim.stats.live_events
+        sim.now += timedelta(hours=1)
+        assert sim.stats.live_events - made < 5  # not the hour's ~72
+        target = NOW + timedelta(hours=1)
+        assert sim.now >= target
+        assert await wait_until(lambda: sim.now > target)
+
+
+async def test_advance_on_a_live_clock_moves_it_and_keeps_ticking() -> None:
+    """advance(600) on a live simulator: ten minutes' events at once, then it ticks on."""
+    async with live_simulator(live_rate=0.1) as sim:
+        sim.advance(600)
+        assert sim.now >= NOW + timedelta(seconds=600)
+        assert sim.stats.live_events > 60  # ~120 expected for 2 cameras
+        here = sim.now
+        assert await wait_until(lambda: sim.now > here)
+
+
+def test_reset_stats_starts_the_live_counts_again() -> None:
+    """reset_stats zeroes the live counters; the next events count in the new stats."""
+    sim = live_simulator(late_share=0.5)
+    sim.advance(100)
+    assert sim.stats.live_events > 0
+    sim.reset_stats()
+    assert (sim.stats.live_events, sim.stats.late_events) == (0, 0)
+    sim.advance(100)
+    assert sim.stats.live_events > 0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ok"), [(0, True), (0.5, True), (-1, False), (float("nan"), False), ("1", False)]
+)
+def test_advance_checks_its_seconds(seconds: Any, *, ok: bool) -> None:
+    """advance needs a number >= 0; anything else is a ValueError naming ``seconds``."""
+    sim = live_simulator()
+    if ok:
+        sim.advance(seconds)
+    else:
+        with pytest.raises(ValueError, match="seconds"):
+            sim.advance(seconds)

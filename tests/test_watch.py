@@ -13,20 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from _async_helpers import library_tasks, settled, wait_until
-from _resilience_helpers import acquired
+from _async_helpers import wait_until
+from _watch_helpers import Served, assert_nothing_left, serving
 
 import monuv_async.watch as watch_module
 from monuv_async import (
     Event,
     EventWatch,
-    MonuvClient,
     RetryPolicy,
     ServerError,
     WatchCheckpoint,
@@ -72,8 +71,9 @@ class Ticker:
         await asyncio.sleep(0)
 
 
-@contextlib.asynccontextmanager
-async def running(**kwargs: Any) -> AsyncIterator[tuple[MonuvSimulator, MonuvClient]]:
+def running(
+    **kwargs: Any,
+) -> Served:
     args: dict[str, Any] = {
         "seed": 3,
         "cameras": 2,
@@ -82,12 +82,7 @@ async def running(**kwargs: Any) -> AsyncIterator[tuple[MonuvSimulator, MonuvCli
         "per_page": 10,
         "now": NOW,
     }
-    args.update(kwargs)
-    async with (
-        MonuvSimulator(**args) as sim,
-        MonuvClient(sim.token, base_url=sim.url, retry=QUICK) as monuv,
-    ):
-        yield sim, monuv
+    return serving(args | kwargs, QUICK)
 
 
 def ticking(monkeypatch: pytest.MonkeyPatch, sim: MonuvSimulator, steps: Sequence[Step]) -> Ticker:
@@ -390,17 +385,6 @@ async def test_memory_stays_flat_over_a_long_run(monkeypatch: pytest.MonkeyPatch
 
 
 # -- stopping -------------------------------------------------------------------------
-
-
-async def assert_nothing_left(sim: MonuvSimulator, monuv: MonuvClient) -> None:
-    transport = monuv._own_transport
-    assert transport is not None
-    connector = transport.session.connector
-    assert connector is not None
-    assert await settled(), f"library tasks left: {library_tasks()}"
-    assert acquired(connector) == 0
-    assert monuv.stats.in_flight == 0
-    assert await wait_until(lambda: sim.stats.in_flight == 0)
 
 
 async def test_break_and_aclose_leave_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,10 +29,12 @@ the token: aiohttp's access log is off because request lines carry it. It is
 an independent oracle: it shares none of the client's parsing code.
 
 Import from this package; its modules are the simulator's parts, not an API:
-``server`` (lifecycle, latency, counting) serves ``routes`` (the handlers)
-over a ``store`` (state; its ``events``), checking requests with
-``validation``, answering through ``answers``, misbehaving through
-``faults`` and ``ratelimit``; ``plugin`` is the pytest plugin. ``mock``
+``server`` (lifecycle, latency, counting; its ``site`` counts connections,
+``arguments`` checks its arguments) serves ``routes`` (the handlers) over a
+``store`` (state; its ``events``), moved on in time by ``live`` (live
+events, history expiry), checking requests with ``validation``, answering
+through ``answers``, misbehaving through ``faults`` and ``ratelimit``;
+``plugin`` is the pytest plugin. ``mock``
 holds :class:`MockTransport`, which answers a client in memory, no server
 at all (it is the one module here built on the client's core).
 """

@@ -12,7 +12,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import NamedTuple, overload
 
-__all__ = ["DEFAULT_EVENT_TYPES", "EventStore", "NewestFirst", "SimEvent", "generate_events"]
+__all__ = [
+    "DEFAULT_EVENT_TYPES",
+    "EventStore",
+    "NewestFirst",
+    "SimEvent",
+    "generate_events",
+    "pick_types",
+]
 
 # Type 4 is the documented one; the others are plausible Monuv analytics.
 DEFAULT_EVENT_TYPES: Mapping[int, str] = {
@@ -73,13 +80,18 @@ def generate_events(
                 for _ in range(per_camera_per_day)
             )
     packed.sort()
-    weights = [_TYPE_WEIGHTS.get(t, 1) for t in event_types]
-    types = rng.choices(event_types, weights, k=len(packed)) if event_types else []
+    types = pick_types(rng, event_types, len(packed)) if event_types else []
     mask = (1 << _CAMERA_BITS) - 1
     return [
         SimEvent(first_id + i, code >> _CAMERA_BITS, camera_ids[code & mask], types[i])
         for i, code in enumerate(packed)
     ]
+
+
+def pick_types(rng: random.Random, event_types: Sequence[int], k: int) -> list[int]:
+    """``k`` types drawn from ``event_types`` (not empty), motion more often than the rest."""
+    weights = [_TYPE_WEIGHTS.get(t, 1) for t in event_types]
+    return rng.choices(event_types, weights, k=k)
 
 
 def _key(event: SimEvent) -> tuple[int, int]:

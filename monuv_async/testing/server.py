@@ -12,19 +12,22 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar, overload
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from yarl import URL
 
+from .arguments import check_arguments, check_live
 from .events import NewestFirst, SimEvent
 from .faults import Fault, FaultQueue, serve_with_fault
+from .live import LiveClock, LiveFeed
 from .routes import ROUTE_TABLE, ROUTES, Routes
+from .site import CountingSite
 from .stats import SimulatorStats
-from .store import DEFAULT_CAMERA_OPTIONS, Store, seeded_rng
+from .store import DEFAULT_CAMERA_OPTIONS, OnStore, Store, seeded_rng
 
 __all__ = ["DEMO_TOKEN", "CountingSite", "MonuvSimulator"]
 
@@ -32,49 +35,6 @@ DEMO_TOKEN = "monuv-demo-token"  # noqa: S105 - a public, documented demo value
 """The simulator's default partner token."""
 
 _SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-_T = TypeVar("_T")
-
-
-def _check_arguments(
-    token: str, *, cameras: int, events: int, days: int, per_page: int, rate: float | None
-) -> None:
-    for name, count in (
-        ("cameras", cameras),
-        ("events_per_camera_per_day", events),
-        ("days", days),
-    ):
-        if count < 0:
-            msg = f"{name}: must be >= 0, got {count!r}"
-            raise ValueError(msg)
-    if per_page < 1:
-        msg = f"per_page: must be >= 1, got {per_page!r}"
-        raise ValueError(msg)
-    if rate is not None and not rate > 0:
-        msg = f"rate_limit: must be > 0 or None, got {rate!r}"
-        raise ValueError(msg)
-    if not token:
-        msg = "token: must not be empty"
-        raise ValueError(msg)
-
-
-class _OnStore(Generic[_T]):
-    """A simulator attribute that lives on its store: reads and writes go through."""
-
-    def __set_name__(self, owner: type[MonuvSimulator], name: str) -> None:
-        self._name = name
-
-    @overload
-    def __get__(self, sim: None, owner: type[MonuvSimulator]) -> Self: ...
-    @overload
-    def __get__(self, sim: MonuvSimulator, owner: type[MonuvSimulator]) -> _T: ...
-    def __get__(self, sim: MonuvSimulator | None, owner: type[MonuvSimulator]) -> _T | Self:
-        if sim is None:
-            return self
-        value: _T = getattr(sim._store, self._name)
-        return value
-
-    def __set__(self, sim: MonuvSimulator, value: _T) -> None:
-        setattr(sim._store, self._name, value)
 
 
 class MonuvSimulator:
@@ -85,32 +45,34 @@ class MonuvSimulator:
     ``events_per_camera_per_day``, ``days`` and ``now`` define the event
     data set; ``latency`` (plus up to ``latency_jitter``) seconds are added
     to every answer; ``rate_limit`` (requests per second per token) answers
-    429 beyond it; ``camera_options`` replaces the documented options. The
+    429 beyond it; ``camera_options`` replaces the documented options.
+    ``live_rate`` (new events per camera per second) makes it live: from
+    :meth:`start` on, :attr:`now` follows the wall clock and events arrive
+    as it passes, ``late_share`` of them ``late_by`` after their
+    ``event_at``; :meth:`advance` moves time on at once. The
     state attributes (``clients``, ``users``, ``cameras``,
     ``blocked_documents``, ``blocked_users``, ``events``) are plain data that
     tests may read and change.
     """
 
     # The state lives on the store the routes serve from; these forward to it.
-    seed: _OnStore[int] = _OnStore()
+    seed: OnStore[int] = OnStore()
     """Seeds the event data set and the snapshot bytes."""
-    tz: _OnStore[tzinfo] = _OnStore()
+    tz: OnStore[tzinfo] = OnStore()
     """The time zone of event times, day filters and ``created_at``."""
-    now: _OnStore[datetime] = _OnStore()
-    """The clock for ``created_at`` and new events; it does not tick by itself."""
-    camera_options: _OnStore[Mapping[str, Any]] = _OnStore()
+    camera_options: OnStore[Mapping[str, Any]] = OnStore()
     """Served by ``GET /api/v1/cameras/create``; camera requests are validated against it."""
-    event_types: _OnStore[dict[int, str]] = _OnStore()
+    event_types: OnStore[dict[int, str]] = OnStore()
     """Event type ids and descriptions; new events draw from them."""
-    clients: _OnStore[dict[int, dict[str, Any]]] = _OnStore()
+    clients: OnStore[dict[int, dict[str, Any]]] = OnStore()
     """Stored clients by id, as created (``add_client`` or ``POST /api/v1/clients``)."""
-    users: _OnStore[dict[int, dict[str, Any]]] = _OnStore()
+    users: OnStore[dict[int, dict[str, Any]]] = OnStore()
     """Stored users by id, each with its ``client_id`` and ``user_type``."""
-    cameras: _OnStore[dict[int, dict[str, Any]]] = _OnStore()
+    cameras: OnStore[dict[int, dict[str, Any]]] = OnStore()
     """Stored cameras by id: the seeded ones (no client) and those created."""
-    blocked_documents: _OnStore[set[str]] = _OnStore()
+    blocked_documents: OnStore[set[str]] = OnStore()
     """The digits of the blocked clients' documents."""
-    blocked_users: _OnStore[set[int]] = _OnStore()
+    blocked_users: OnStore[set[int]] = OnStore()
     """The ids of the blocked users."""
 
     def __init__(
@@ -130,8 +92,12 @@ class MonuvSimulator:
         latency_jitter: float = 0.0,
         rate_limit: float | None = None,
         camera_options: Mapping[str, Any] | None = None,
+        live_rate: float | None = None,
+        late_share: float = 0.0,
+        late_by: timedelta = timedelta(minutes=5),
     ) -> None:
-        _check_arguments(
+        check_live(live_rate, late_share, late_by)
+        check_arguments(
             token,
             cameras=cameras,
             events=events_per_camera_per_day,
@@ -158,6 +124,14 @@ class MonuvSimulator:
             days=days,
             camera_options=DEFAULT_CAMERA_OPTIONS if camera_options is None else camera_options,
         )
+        self._live = LiveFeed(
+            seed=seed,
+            rate=live_rate,
+            late_share=late_share,
+            late_by=late_by,
+            history_days=max(days, 1),
+        )
+        self._clock = LiveClock()
         self._port = port
         self._jitter = seeded_rng(seed + 1)
         self._faults = FaultQueue(ROUTES)
@@ -196,6 +170,8 @@ class MonuvSimulator:
             await runner.cleanup()
             raise
         self._runner, self._site = runner, site
+        if self.live_rate is not None:
+            self._clock.start(self._store.now)
 
     async def close(self) -> None:
         """Stop answering and free the port; pending delays end at once. Idempotent."""
@@ -259,11 +235,67 @@ class MonuvSimulator:
         """How many queued faults remain (for ``route``, or in total)."""
         return self._faults.pending(route)
 
+    # -- time -------------------------------------------------------------------
+
+    @property
+    def live_rate(self) -> float | None:
+        """New events per camera per second as time passes (``None``: not live)."""
+        return self._live.rate
+
+    @property
+    def now(self) -> datetime:
+        """The clock for ``created_at`` and new events.
+
+        A live simulator's clock ticks with the wall clock once started; any
+        other one moves only when set or advanced (:meth:`advance`). Setting
+        it jumps, without generating the events of the jump.
+        """
+        self._catch_up()
+        return self._store.now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self._catch_up()
+        self._store.now = value
+        self._live.restart()
+        if self._clock.running:
+            self._clock.set(value)
+
+    def advance(self, seconds: float) -> None:
+        """Move :attr:`now` on by ``seconds`` at once, as if they had passed.
+
+        A live simulator generates the events of those seconds (the same
+        ones, for the same seed, as waiting them out would), and events older
+        than their camera's history expire (``history_days`` of a created
+        camera, else ``days``). It works live or not, started or not.
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
+            msg = f"seconds: must be a number >= 0, got {seconds!r}"
+            raise ValueError(msg)
+        self._catch_up()
+        self._clock.shift(seconds)
+        self._move_to(self._store.now + timedelta(seconds=seconds))
+
+    def _catch_up(self) -> None:
+        target = self._clock.now()
+        if target is not None and target > self._store.now:
+            self._move_to(target)
+
+    def _move_to(self, target: datetime) -> None:
+        store = self._store
+        end = target.timestamp()
+        made = self._live.run(store, store.now.timestamp(), end)
+        store.now = target
+        self.stats.live_events += made.events
+        self.stats.late_events += made.late
+        self.stats.expired_events += len(self._live.expire(store, end))
+
     # -- event data set ---------------------------------------------------------
 
     @property
     def events(self) -> Sequence[SimEvent]:
         """Every stored event, newest first (a live view, not a copy)."""
+        self._catch_up()
         return NewestFirst(self._store.timeline)
 
     def add_event_types(self, types: Mapping[int, str]) -> None:
@@ -283,6 +315,7 @@ class MonuvSimulator:
         Without ``camera_id`` / ``event_type`` each event gets a random
         known camera / type (from the simulator's seeded generator).
         """
+        self._catch_up()
         return self._store.append_events(n, camera_id, at, event_type)
 
     def expire_events(self, n: int) -> list[int]:
@@ -329,6 +362,8 @@ class MonuvSimulator:
         self, route: str, answer: Callable[[web.Request], Awaitable[web.Response]]
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:
+            # Time passed since the last request brings its events first.
+            self._catch_up()
             stats = self.stats
             stats.requests[route] += 1
             stats.in_flight += 1
@@ -355,43 +390,3 @@ class MonuvSimulator:
                 self.stats.in_flight -= 1
 
         return endpoint
-
-
-class CountingSite(web.BaseSite):
-    """A TCP site that reports each connection it accepts to ``on_connection``."""
-
-    def __init__(
-        self, runner: web.BaseRunner, host: str, port: int, on_connection: Callable[[], None]
-    ) -> None:
-        super().__init__(runner)
-        self._host = host
-        self._port = port
-        self._on_connection = on_connection
-
-    @property
-    def name(self) -> str:
-        """The site's URL."""
-        return str(URL.build(scheme="http", host=self._host, port=self._port))
-
-    @property
-    def port(self) -> int:
-        """The bound port once started (the requested one before)."""
-        return self._port
-
-    async def start(self) -> None:
-        """Listen; aiohttp's TCPSite offers no hook to count connections."""
-        await super().start()
-        server = self._runner.server
-        if server is None:  # pragma: no cover - BaseSite checks it already
-            msg = "runner is not set up"
-            raise RuntimeError(msg)
-        on_connection = self._on_connection
-
-        # asyncio calls the protocol factory once per accepted connection.
-        def protocol() -> web.RequestHandler:
-            on_connection()
-            return server()
-
-        listener = await asyncio.get_running_loop().create_server(protocol, self._host, self._port)
-        self._server = listener
-        self._port = listener.sockets[0].getsockname()[1]

@@ -26,3 +26,9 @@ class SimulatorStats:
     """The raw query string of every snapshot request (should all be empty)."""
     snapshot_token_leaks: int = 0
     """Snapshot requests that carried the partner token anywhere (path, query, headers)."""
+    live_events: int = 0
+    """Events generated as time passed (live mode), late ones included."""
+    late_events: int = 0
+    """Of ``live_events``, those that arrived late (``event_at`` = arrival - ``late_by``)."""
+    expired_events: int = 0
+    """Events removed as time passed because they were older than their camera's history."""

@@ -13,12 +13,24 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from .events import DEFAULT_EVENT_TYPES, EventStore, SimEvent, generate_events
 from .validation import CLIENT_TEXT, EventQuery, document_digits, is_cnpj, is_cpf
 
-__all__ = ["CAMERA_NAMES", "DEFAULT_CAMERA_OPTIONS", "Store", "seeded_rng", "snapshot_bytes"]
+if TYPE_CHECKING:
+    from .server import MonuvSimulator
+
+_T = TypeVar("_T")
+
+__all__ = [
+    "CAMERA_NAMES",
+    "DEFAULT_CAMERA_OPTIONS",
+    "OnStore",
+    "Store",
+    "seeded_rng",
+    "snapshot_bytes",
+]
 
 # A copy of fixtures/camera_options.json: the package must not read the
 # shared fixtures at runtime.
@@ -88,6 +100,26 @@ def _check_count(n: int) -> None:
     if n < 0:
         msg = f"n: must be >= 0, got {n!r}"
         raise ValueError(msg)
+
+
+class OnStore(Generic[_T]):
+    """A simulator attribute that lives on its store: reads and writes go through."""
+
+    def __set_name__(self, owner: type[MonuvSimulator], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, sim: None, owner: type[MonuvSimulator]) -> Self: ...
+    @overload
+    def __get__(self, sim: MonuvSimulator, owner: type[MonuvSimulator]) -> _T: ...
+    def __get__(self, sim: MonuvSimulator | None, owner: type[MonuvSimulator]) -> _T | Self:
+        if sim is None:
+            return self
+        value: _T = getattr(sim._store, self._name)
+        return value
+
+    def __set__(self, sim: MonuvSimulator, value: _T) -> None:
+        setattr(sim._store, self._name, value)
 
 
 class Store:
