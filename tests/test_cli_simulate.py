@@ -162,10 +162,6 @@ def test_simulate_seeds_what_it_is_asked_for(capsys: pytest.CaptureFixture[str])
     assert "client ids: 1, 2; camera ids: 1001, 1002" in out
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs the simulator's live mode (MonuvSimulator(live_rate=...), issue 13, p2live)",
-)
 def test_simulate_live_generates_new_events_as_time_passes() -> None:
     """`monuv simulate --live RATE` passes the live mode on: new events appear while it serves."""
     proc = subprocess.Popen(
