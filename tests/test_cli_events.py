@@ -43,7 +43,7 @@ def test_checkpoint_resumes_a_failed_run_without_loss_or_repeat(
     args = ["events", *WINDOW, "--output", str(out), "--checkpoint", str(saved)]
     assert cli(cli_sim, *args) == 1
     first = ids_in(out)
-    checkpoint = Checkpoint.from_json(saved.read_text())
+    checkpoint = Checkpoint.from_json(json.loads(saved.read_text())["walk"])
     assert checkpoint.yielded == len(first) > 0
     served.do(lambda: setattr(cli_sim, "on_events_request", None))
     capsys.readouterr()
@@ -117,7 +117,7 @@ def test_checkpoint_with_snapshots_keeps_output_images_and_progress_in_step(
     first = ids_in(out)
     assert first
     assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(first)
-    assert Checkpoint.from_json(saved.read_text()).yielded == len(first)
+    assert Checkpoint.from_json(json.loads(saved.read_text())["walk"]).yielded == len(first)
     served.do(lambda: setattr(cli_sim, "on_events_request", None))
 
     assert cli(cli_sim, *args, "--snapshots", str(folder)) == 0
