@@ -3,13 +3,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from _async_helpers import ThreadedSimulator
-from _cli_helpers import SP, cli, expected_events, read_results
+from _cli_helpers import (
+    NOW,
+    SP,
+    TOKEN,
+    cli,
+    expected_events,
+    output_ids,
+    read_results,
+    spawn_monuv,
+)
 
 from monuv_async import Checkpoint
 from monuv_async.testing import Fault, MonuvSimulator
@@ -170,3 +185,104 @@ def test_events_csv_to_file_with_filters(
     assert {r["camera_id"] for r in rows} == {"1002"}
     assert {r["event_type"] for r in rows} <= {"1", "4"}
     assert datetime.fromisoformat(rows[-1]["event_at"]).tzinfo is not None
+
+
+# -- crash safety: the real console script, killed at seeded random moments --------
+
+KILLS = (signal.SIGKILL, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+CRASH_WINDOW = ["--since", "2026-11-13", "--until", "2026-11-20"]
+
+
+@pytest.fixture(scope="module")
+def slow_served() -> Iterator[ThreadedSimulator]:
+    """A simulator slow enough (latency per page) for kills to land mid-walk."""
+    threaded = ThreadedSimulator(
+        TOKEN, cameras=3, events_per_camera_per_day=60, days=8, now=NOW, latency=0.02
+    )
+    yield threaded
+    threaded.close()
+
+
+def kill_at_random(
+    served: ThreadedSimulator, args: list[str], sig: int, rng: random.Random
+) -> tuple[int, str]:
+    """Run the command and send it ``sig`` a seeded random delay after its first request
+    (Python's start-up takes longer than the walk on a loaded machine); the exit
+    status and stderr."""
+    before = served.sim.stats.requests["events"]
+    process = spawn_monuv(served.sim.url, *args)
+    for _ in range(3000):  # bounded: at most ~60 s
+        if served.sim.stats.requests["events"] > before or process.poll() is not None:
+            break
+        time.sleep(0.02)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=rng.uniform(0.0, 0.7))
+    if process.poll() is None:
+        process.send_signal(sig)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err.decode()
+
+
+def check_interrupted(sig: int, status: int, err: str) -> None:
+    """A handled signal exits 128 + signal after one 'interrupted:' line."""
+    if sig == signal.SIGKILL or status in (0, -sig):  # finished first, or killed before handlers
+        return
+    if sig == signal.SIGINT and status == 130 and "interrupted" not in err:
+        return  # Ctrl-C while Python was still starting: KeyboardInterrupt, nothing written yet
+    assert status == 128 + sig, err
+    assert err.splitlines()[-1].startswith("interrupted: "), err
+    assert "run the same command again to continue" in err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_killed_runs_resume_to_every_event_exactly_once(
+    slow_served: ThreadedSimulator, tmp_path: Path, fmt: str
+) -> None:
+    """Killed by SIGKILL, SIGTERM, SIGHUP and SIGINT at random moments in a row, and
+    re-run: the output parses and holds every event of the window exactly once."""
+    rng = random.Random(f"crash-{fmt}")  # noqa: S311 - seeded test timing, not crypto
+    out = tmp_path / ("events.db" if fmt == "sqlite" else f"events.{fmt}")
+    args = ["events", *CRASH_WINDOW, "--concurrency", "2", "--output", str(out)]
+    if fmt != "sqlite":
+        args += ["--format", fmt, "--checkpoint", str(tmp_path / "walk.json")]
+    for sig in KILLS:
+        status, err = kill_at_random(slow_served, args, sig, rng)
+        check_interrupted(sig, status, err)
+        slow_served.idle()
+    final = spawn_monuv(slow_served.sim.url, *args)
+    _, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err.decode()
+    ids = output_ids(out, fmt)
+    want = expected_events(slow_served.sim, date(2026, 11, 13), date(2026, 11, 20))
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(want)
+
+
+def test_killed_runs_with_snapshots_keep_images_and_output_in_step(
+    slow_served: ThreadedSimulator, tmp_path: Path
+) -> None:
+    """With --snapshots, kills never leave an event written without its image, and the
+    resumed output holds every event once, each with its image."""
+    rng = random.Random("crash-snapshots")  # noqa: S311 - seeded test timing
+    out, folder = tmp_path / "events.jsonl", tmp_path / "snaps"
+    args = ["events", "--since", "2026-11-20", "--until", "2026-11-20", "--concurrency", "8"]
+    args += ["--output", str(out), "--checkpoint", str(tmp_path / "c.json")]
+    args += ["--snapshots", str(folder)]
+    for sig in KILLS:
+        status, err = kill_at_random(slow_served, args, sig, rng)
+        check_interrupted(sig, status, err)
+        slow_served.idle()
+        saved = tmp_path / "c.json"
+        if saved.exists():
+            committed = json.loads(saved.read_text())["output_bytes"]
+            head = out.read_bytes()[:committed].decode().splitlines()
+            images = {int(p.stem) for p in folder.glob("*.jpg")}
+            assert {json.loads(line)["id"] for line in head} <= images
+    final = spawn_monuv(slow_served.sim.url, *args)
+    _, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err.decode()
+    ids = output_ids(out, "jsonl")
+    want = expected_events(slow_served.sim, date(2026, 11, 20), date(2026, 11, 20))
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(want)
+    assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(want)
