@@ -114,7 +114,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 def spawn_monuv(url: str, *args: str) -> subprocess.Popen[bytes]:
     """``python -m monuv_async --base-url url args...`` as a subprocess (stdout, stderr piped)."""
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    return subprocess.Popen(
         [sys.executable, "-m", "monuv_async", "--base-url", url, *args],
         env=subprocess_env(MONUV_TOKEN=TOKEN),
         stdout=subprocess.PIPE,

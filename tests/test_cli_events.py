@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -204,7 +204,12 @@ def slow_served() -> Iterator[ThreadedSimulator]:
 
 
 def kill_at_random(
-    served: ThreadedSimulator, args: list[str], sig: int, rng: random.Random
+    served: ThreadedSimulator,
+    args: list[str],
+    sig: int,
+    rng: random.Random,
+    *,
+    longest: float = 0.7,
 ) -> tuple[int, str]:
     """Run the command and send it ``sig`` a seeded random delay after its first request
     (Python's start-up takes longer than the walk on a loaded machine); the exit
@@ -216,7 +221,7 @@ def kill_at_random(
             break
         time.sleep(0.02)
     with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=rng.uniform(0.0, 0.7))
+        process.wait(timeout=rng.uniform(0.0, longest))
     if process.poll() is None:
         process.send_signal(sig)
     _, err = process.communicate(timeout=60)
@@ -240,7 +245,7 @@ def test_killed_runs_resume_to_every_event_exactly_once(
 ) -> None:
     """Killed by SIGKILL, SIGTERM, SIGHUP and SIGINT at random moments in a row, and
     re-run: the output parses and holds every event of the window exactly once."""
-    rng = random.Random(f"crash-{fmt}")  # noqa: S311 - seeded test timing, not crypto
+    rng = random.Random(f"crash-{fmt}")
     out = tmp_path / ("events.db" if fmt == "sqlite" else f"events.{fmt}")
     args = ["events", *CRASH_WINDOW, "--concurrency", "2", "--output", str(out)]
     if fmt != "sqlite":
@@ -263,7 +268,7 @@ def test_killed_runs_with_snapshots_keep_images_and_output_in_step(
 ) -> None:
     """With --snapshots, kills never leave an event written without its image, and the
     resumed output holds every event once, each with its image."""
-    rng = random.Random("crash-snapshots")  # noqa: S311 - seeded test timing
+    rng = random.Random("crash-snapshots")
     out, folder = tmp_path / "events.jsonl", tmp_path / "snaps"
     args = ["events", "--since", "2026-11-20", "--until", "2026-11-20", "--concurrency", "8"]
     args += ["--output", str(out), "--checkpoint", str(tmp_path / "c.json")]
@@ -286,3 +291,35 @@ def test_killed_runs_with_snapshots_keep_images_and_output_in_step(
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(want)
     assert sorted(int(p.stem) for p in folder.glob("*.jpg")) == sorted(want)
+
+
+def test_follow_killed_and_resumed_writes_every_event_once(tmp_path: Path) -> None:
+    """`events --follow --since` killed by each signal while new events keep arriving,
+    then run again: every event since --since, old or new, is in the output once."""
+    served = ThreadedSimulator(TOKEN, cameras=2, events_per_camera_per_day=30, days=2)
+    try:
+        sim = served.sim
+        rng = random.Random("crash-follow")
+        since = sim.now.date() - timedelta(days=1)
+        out = tmp_path / "live.csv"
+        args = ["events", "--follow", "--since", since.isoformat(), "--poll-interval", "1"]
+        args += ["--format", "csv", "--output", str(out), "--checkpoint", str(tmp_path / "w.json")]
+        for sig in KILLS:
+            served.do(lambda: sim.append_events(3))
+            status, err = kill_at_random(served, args, sig, rng, longest=2.5)
+            check_interrupted(sig, status, err)
+            served.idle()
+        served.do(lambda: sim.append_events(3))
+        want = sorted(expected_events(sim, since, sim.now.date()))
+        process = spawn_monuv(sim.url, *args)
+        for _ in range(600):  # bounded: ~60 s at most for the follow to catch up
+            if out.exists() and len(output_ids(out, "csv")) >= len(want):
+                break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err.decode()
+        assert err.decode().startswith("interrupted: ")
+        assert sorted(output_ids(out, "csv")) == want
+    finally:
+        served.close()

@@ -144,7 +144,9 @@ async def events_command(ctx: Context) -> int:
         return 128 + signum
     snapshots = pump.outcomes if args.snapshots is not None else None
     sys.stderr.write(
-        _summary(pump.count, monuv, before if resumed else None, snapshots, time.perf_counter() - started)
+        _summary(
+            pump.count, monuv, before if resumed else None, snapshots, time.perf_counter() - started
+        )
     )
     if pump.outcomes["failed"] and args.checkpoint is not None:
         # The checkpoint counts those events as done: a resumed run will not
@@ -177,7 +179,9 @@ async def _pump(pump: Pump, progress: Progress, status: Callable[[], str]) -> in
 
 
 @contextlib.asynccontextmanager
-async def _ticking(pump: Pump, progress: Progress, status: Callable[[], str]) -> AsyncIterator[None]:
+async def _ticking(
+    pump: Pump, progress: Progress, status: Callable[[], str]
+) -> AsyncIterator[None]:
     async def tick() -> None:
         while True:
             await asyncio.sleep(_TICK)

@@ -39,6 +39,7 @@ def poll_interval_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(msg)
     return value
 
+
 __all__ = ["build_parser"]
 
 

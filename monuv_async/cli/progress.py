@@ -31,9 +31,7 @@ def backfill_status(written: int, days_done: int, days: int, elapsed: float) -> 
 def follow_status(written: int, last: datetime | None, polls: int, next_poll: float) -> str:
     """Events so far, the newest one's time, polls done, and when the next one is due."""
     when = "none yet" if last is None else last.isoformat(sep=" ", timespec="seconds")
-    return (
-        f"{written:,} events, last {when}, {polls:,} polls, next poll in {duration(next_poll)}"
-    )
+    return f"{written:,} events, last {when}, {polls:,} polls, next poll in {duration(next_poll)}"
 
 
 def interrupted_line(events: int, where: str | None) -> str:

@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -49,9 +49,7 @@ class Walk(Protocol):
     @property
     def checkpoint(self) -> _State: ...
 
-    def __aiter__(self) -> AsyncIterator[Event]: ...
-
-    def __anext__(self) -> object: ...
+    def __anext__(self) -> Awaitable[Event]: ...
 
 
 class Pump:
@@ -85,7 +83,7 @@ class Pump:
         """Consume the walk to its end (a watch: until cancelled), then commit."""
         while True:
             try:
-                event = await anext(self._walk)  # type: ignore[call-overload]
+                event = await self._walk.__anext__()
             except StopAsyncIteration:
                 break
             except MonuvError:

@@ -175,9 +175,7 @@ class FileSink:
             self._file.truncate(self._size)
             self._file.seek(self._size)
         self._buffer = io.StringIO()
-        self._writer = event_writer(
-            fmt, self._buffer, header=self._saved_walk is None, raw=csv_raw
-        )
+        self._writer = event_writer(fmt, self._buffer, header=self._saved_walk is None, raw=csv_raw)
 
     def _resume(self, checkpoint: Path, output: Path) -> None:
         if not checkpoint.exists():
@@ -191,13 +189,17 @@ class FileSink:
             raise UsageError(msg)
         _check_options(str(checkpoint), record["options"], self._options)
         if not output.exists():
-            msg = f"--checkpoint {checkpoint}: its output {output} is missing; delete {checkpoint} to start over"
+            msg = (
+                f"--checkpoint {checkpoint}: its output {output} is missing;"
+                f" delete {checkpoint} to start over"
+            )
             raise UsageError(msg)
         size = output.stat().st_size
         if size < record["output_bytes"]:
             msg = (
                 f"--checkpoint {checkpoint}: {output} has {size:,} bytes, fewer than the"
-                f" {record['output_bytes']:,} it claims (was it changed?); delete both to start over"
+                f" {record['output_bytes']:,} it claims (was it changed?);"
+                " delete both to start over"
             )
             raise UsageError(msg)
         self._size = record["output_bytes"]
