@@ -78,7 +78,8 @@ def test_corrupt_checkpoint_is_a_usage_error(
     """A checkpoint file that is not one stops the command with exit 2 before any request."""
     saved = tmp_path / "walk.json"
     saved.write_text("not json")
-    assert cli(served.sim, "events", *WINDOW, "--checkpoint", str(saved)) == 2
+    out = ["--output", str(tmp_path / "e.jsonl")]
+    assert cli(served.sim, "events", *WINDOW, *out, "--checkpoint", str(saved)) == 2
     assert "--checkpoint" in capsys.readouterr().err
     assert served.sim.stats.requests["events"] == 0
 
@@ -323,3 +324,51 @@ def test_follow_killed_and_resumed_writes_every_event_once(tmp_path: Path) -> No
         assert sorted(output_ids(out, "csv")) == want
     finally:
         served.close()
+
+
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [
+        (["--checkpoint", "{tmp}/c.json"], "--checkpoint: needs --output"),
+        (["--output", "{tmp}/nope/e.jsonl"], "--output {tmp}/nope/e.jsonl: the folder"),
+        (["--format", "sqlite"], "--format sqlite: needs --output"),
+        (["--output", "{tmp}/e.db", "--checkpoint", "{tmp}/c.json"], "--checkpoint: not with"),
+        (["--follow", "--until", "2026-11-20"], "--until: not with --follow"),
+    ],
+)
+def test_bad_event_options_are_refused_before_any_request(
+    served: ThreadedSimulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    option: str,
+) -> None:
+    """Each bad combination exits 2 with one line naming the option, and sends nothing."""
+    args = [a.format(tmp=tmp_path) for a in extra]
+    window = [] if "--follow" in args else ["--since", "2026-11-17", "--until", "2026-11-20"]
+    assert cli(served.sim, "events", *window, *args) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("monuv: error: " + option.format(tmp=tmp_path))
+    assert served.sim.stats.requests["events"] == 0
+
+
+def test_until_before_since_is_named_in_the_commands_terms(
+    served: ThreadedSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reversed window is refused naming both options, not the library's start_at."""
+    assert cli(served.sim, "events", "--since", "2026-11-05", "--until", "2026-11-02") == 2
+    assert "--until 2026-11-02 is before --since 2026-11-05" in capsys.readouterr().err
+
+
+def test_sqlite_output_is_resumable_without_a_checkpoint(
+    served: ThreadedSimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--output F.db` writes every event raw into its table; the same command again adds
+    nothing (the database knows the walk is done)."""
+    out = tmp_path / "events.db"
+    assert cli(served.sim, "events", *WINDOW, "--output", str(out)) == 0
+    want = expected_events(served.sim, date(2026, 11, 17), date(2026, 11, 20))
+    assert sorted(output_ids(out, "sqlite")) == sorted(want)
+    assert cli(served.sim, "events", *WINDOW, "--output", str(out)) == 0
+    assert "monuv: 0 events (resumed;" in capsys.readouterr().err
+    assert sorted(output_ids(out, "sqlite")) == sorted(want)

@@ -123,11 +123,12 @@ async def events_command(ctx: Context) -> int:
     fmt = output_format(args)
     _check_args(args, fmt)
     started = time.perf_counter()
-    sink = _open_sink(args, fmt)  # every refusal happens here, before any request
+    client = ctx.client()  # no token: refused before the output is touched
+    sink = _open_sink(args, fmt)  # every other refusal happens here, before any request
     resumed = sink.saved_walk is not None
     before = sink.events
     try:
-        async with ctx.client() as monuv:
+        async with client as monuv:
             walk = event_source(monuv, args, sink.saved_walk)
             pump = Pump(sink, walk, monuv, snapshots=args.snapshots, redact=ctx.redact)
             # Never drawn between events written to the same terminal.

@@ -162,6 +162,7 @@ class Interrupts:
                 loop.remove_signal_handler(sig)
 
     def _on_signal(self, sig: int) -> None:
-        if self.signum is None:
+        # A signal handled after the walk has ended stops nothing: it is not reported.
+        if self.signum is None and not self._task.done():
             self.signum = sig
             self._task.cancel()
