@@ -13,7 +13,7 @@ from _cli_helpers import SP
 
 from monuv_async import Event, MonuvClient, SnapshotResult
 from monuv_async.cli import pump as pump_module
-from monuv_async.cli.pump import Pump
+from monuv_async.cli.pump import Pump, for_terminal
 
 
 class State:
@@ -110,3 +110,9 @@ async def test_no_commit_while_a_snapshot_batch_is_open(tmp_path: Path) -> None:
     assert refused == [True, False, False, False]  # only before the first event
     assert sink.commits[-1] == (3, "3")
     assert all(str(written) == walk for written, walk in sink.commits)
+
+
+def test_for_terminal_spells_out_control_characters() -> None:
+    """An escape sequence in server text reaches the terminal as visible text, not a command."""
+    assert for_terminal("bad \x1b[2J\x9b answer") == "bad \\x1b[2J\\x9b answer"
+    assert for_terminal("Portão 3") == "Portão 3"

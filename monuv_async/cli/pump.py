@@ -29,7 +29,7 @@ from ..errors import MonuvError
 from ..models import Event
 from .sinks import Sink
 
-__all__ = ["COMMIT_EVERY", "Interrupts", "Pump", "Walk"]
+__all__ = ["COMMIT_EVERY", "Interrupts", "Pump", "Walk", "for_terminal"]
 
 COMMIT_EVERY = 2.0
 """Seconds between commits (also at the end, on failure and on interrupt)."""
@@ -115,9 +115,8 @@ class Pump:
         async for result in self._monuv.download_snapshots(self._batch, self._snapshots):
             self.outcomes[result.status] += 1
             if result.error is not None:
-                sys.stderr.write(
-                    self._redact(f"monuv: snapshot of event {result.event_id}: {result.error}\n")
-                )
+                text = self._redact(f"snapshot of event {result.event_id}: {result.error}")
+                sys.stderr.write(f"monuv: {for_terminal(text)}\n")
         for event in self._batch:
             self._write(event)
         self._batch.clear()
@@ -137,6 +136,15 @@ class Pump:
         self._uncommitted = 0
         self._committed_at = time.monotonic()
         return True
+
+
+def for_terminal(text: str) -> str:
+    """Server text made safe to show: control characters (terminal escapes) spelled out.
+
+    A stand-in for ``monuv_async.cli.terminal.for_terminal`` (another branch);
+    at the merge, import that one instead.
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

@@ -140,7 +140,24 @@ def atomic_write(path: Path, text: str) -> None:
         os.close(folder)
 
 
-class FileSink:
+class _Committed:
+    """What both sinks know of earlier runs: events committed, and the walk state saved."""
+
+    _events = 0
+    _saved_walk: str | None = None
+
+    @property
+    def events(self) -> int:
+        """Events committed so far, earlier runs included."""
+        return self._events
+
+    @property
+    def saved_walk(self) -> str | None:
+        """The walk state saved by an earlier run, if resuming."""
+        return self._saved_walk
+
+
+class FileSink(_Committed):
     """JSON lines or CSV to ``output`` (None: stdout), checkpointed in ``checkpoint``."""
 
     def __init__(
@@ -155,9 +172,7 @@ class FileSink:
         self._fmt = fmt
         self._checkpoint = checkpoint
         self._options = dict(options)
-        self._events = 0
         self._pending = 0
-        self._saved_walk: str | None = None
         self._size = 0
         if output is not None:
             check_folder("--output", output)
@@ -205,16 +220,6 @@ class FileSink:
         self._size = record["output_bytes"]
         self._events = record["events"]
         self._saved_walk = record["walk"]
-
-    @property
-    def events(self) -> int:
-        """Events committed so far, earlier runs included."""
-        return self._events
-
-    @property
-    def saved_walk(self) -> str | None:
-        """The walk state saved by an earlier run, if resuming."""
-        return self._saved_walk
 
     @property
     def where(self) -> str | None:
@@ -302,7 +307,7 @@ def _check_options(where: str, saved: Mapping[str, Any], options: Mapping[str, A
         raise UsageError(msg)
 
 
-class SqliteSink:
+class SqliteSink(_Committed):
     """Events into the ``events`` table of ``path``, the walk's state in the same transaction."""
 
     def __init__(self, path: Path, options: Mapping[str, Any]) -> None:
@@ -322,8 +327,6 @@ class SqliteSink:
         except sqlite3.DatabaseError as error:
             msg = f"--output {path}: not a usable SQLite database ({error})"
             raise UsageError(msg) from None
-        self._saved_walk: str | None = None
-        self._events = 0
         if row is not None:
             try:
                 saved = json.loads(row[0])
@@ -336,16 +339,6 @@ class SqliteSink:
         self._insert = (
             f"INSERT INTO events ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"  # noqa: S608 - our own column names
         )
-
-    @property
-    def events(self) -> int:
-        """Events committed so far, earlier runs included."""
-        return self._events
-
-    @property
-    def saved_walk(self) -> str | None:
-        """The walk state saved by an earlier run, if resuming."""
-        return self._saved_walk
 
     @property
     def where(self) -> str | None:
