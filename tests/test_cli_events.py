@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import random
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -372,3 +374,31 @@ def test_sqlite_output_is_resumable_without_a_checkpoint(
     assert cli(served.sim, "events", *WINDOW, "--output", str(out)) == 0
     assert "monuv: 0 events (resumed;" in capsys.readouterr().err
     assert sorted(output_ids(out, "sqlite")) == sorted(want)
+
+
+class Terminal(io.StringIO):
+    """A text stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_goes_to_a_terminal_stderr_but_never_between_terminal_events(
+    served: ThreadedSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --output, a terminal stderr gets the progress line; with the events on a
+    terminal stdout, no progress is drawn (only the summary)."""
+    stderr = Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert cli(served.sim, "events", *WINDOW, "--output", str(tmp_path / "e.jsonl")) == 0
+    assert "\r0 events written, 0/4 days" in stderr.getvalue()
+
+    stderr, stdout = Terminal(), Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert cli(served.sim, "events", *WINDOW) == 0
+    assert "\r" not in stderr.getvalue()
+    assert stderr.getvalue().startswith("monuv: ")
+    assert stdout.getvalue().count("\n") == len(
+        expected_events(served.sim, date(2026, 11, 17), date(2026, 11, 20))
+    )

@@ -116,3 +116,23 @@ def test_for_terminal_spells_out_control_characters() -> None:
     """An escape sequence in server text reaches the terminal as visible text, not a command."""
     assert for_terminal("bad \x1b[2J\x9b answer") == "bad \\x1b[2J\\x9b answer"
     assert for_terminal("Portão 3") == "Portão 3"
+
+
+async def test_a_batch_of_one_writes_each_event_before_the_next_is_awaited(
+    tmp_path: Path,
+) -> None:
+    """Following (snapshot_batch=1), an event and its image are written and committable
+    before the walk is asked for the next one, however long that takes."""
+    sink = Sink()
+    seen: list[int] = []
+    walk = Walk(3, during=lambda: seen.append(len(sink.written)))
+    pump = Pump(
+        sink,
+        walk,
+        cast("MonuvClient", Snapshots()),
+        snapshots=tmp_path,
+        redact=str,
+        snapshot_batch=1,
+    )
+    await pump.run()
+    assert seen == [0, 1, 2, 3]

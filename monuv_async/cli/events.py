@@ -28,7 +28,7 @@ from ..watch import EventWatch, WatchCheckpoint
 from .args import Context, UsageError
 from .output import Progress, _isatty
 from .progress import backfill_status, follow_status, interrupted_line
-from .pump import Interrupts, Pump
+from .pump import SNAPSHOT_BATCH, Interrupts, Pump
 from .sinks import FileSink, Sink, SqliteSink
 
 __all__ = ["event_options", "event_source", "events_command", "output_format"]
@@ -130,7 +130,15 @@ async def events_command(ctx: Context) -> int:
     try:
         async with client as monuv:
             walk = event_source(monuv, args, sink.saved_walk)
-            pump = Pump(sink, walk, monuv, snapshots=args.snapshots, redact=ctx.redact)
+            pump = Pump(
+                sink,
+                walk,
+                monuv,
+                snapshots=args.snapshots,
+                redact=ctx.redact,
+                # Following, each event (and image) is written as soon as it comes.
+                snapshot_batch=1 if args.follow else SNAPSHOT_BATCH,
+            )
             # Never drawn between events written to the same terminal.
             progress = Progress(sys.stderr)
             if args.output is None and _isatty(sys.stdout):
@@ -184,6 +192,7 @@ async def _ticking(
     pump: Pump, progress: Progress, status: Callable[[], str]
 ) -> AsyncIterator[None]:
     async def tick() -> None:
+        progress.update(status(), force=True)  # at once, not only after the first tick
         while True:
             await asyncio.sleep(_TICK)
             pump.tick()

@@ -29,11 +29,11 @@ from ..errors import MonuvError
 from ..models import Event
 from .sinks import Sink
 
-__all__ = ["COMMIT_EVERY", "Interrupts", "Pump", "Walk", "for_terminal"]
+__all__ = ["COMMIT_EVERY", "SNAPSHOT_BATCH", "Interrupts", "Pump", "Walk", "for_terminal"]
 
 COMMIT_EVERY = 2.0
 """Seconds between commits (also at the end, on failure and on interrupt)."""
-_SNAPSHOT_BATCH = 200
+SNAPSHOT_BATCH = 200
 """With --snapshots: events whose images are fetched before they are written."""
 _COMMIT_EVENTS = 20_000
 """Events buffered before a commit even if COMMIT_EVERY has not passed (bounds memory)."""
@@ -63,6 +63,7 @@ class Pump:
         *,
         snapshots: Path | None,
         redact: Callable[[str], str],
+        snapshot_batch: int = SNAPSHOT_BATCH,
     ) -> None:
         self._sink = sink
         self._walk = walk
@@ -70,6 +71,9 @@ class Pump:
         self._snapshots = snapshots
         self._redact = redact
         self._batch: list[Event] = []
+        # A watch hands out events a poll at a time and then waits: a batch
+        # waiting to fill up would hold them back until a later poll.
+        self._batch_size = snapshot_batch
         self._uncommitted = 0
         self._committed_at = time.monotonic()
         self.count = 0
@@ -96,7 +100,7 @@ class Pump:
                 self._write(event)
             else:
                 self._batch.append(event)
-                if len(self._batch) >= _SNAPSHOT_BATCH:
+                if len(self._batch) >= self._batch_size:
                     await self._write_batch()
                     self.commit()
             if self._uncommitted >= _COMMIT_EVENTS:
