@@ -7,8 +7,14 @@ only between commands, while that loop is idle.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
+import json
 import os
+import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -101,3 +107,32 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     """This process's environment without MONUV_TOKEN, unbuffered, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if k != "MONUV_TOKEN"}
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
+
+
+# -- crash tests: the real console script in a subprocess --------------------------
+
+
+def spawn_monuv(url: str, *args: str) -> subprocess.Popen[bytes]:
+    """``python -m monuv_async --base-url url args...`` as a subprocess (stdout, stderr piped)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "monuv_async", "--base-url", url, *args],
+        env=subprocess_env(MONUV_TOKEN=TOKEN),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def output_ids(path: Path, fmt: str) -> list[int]:
+    """The event ids of a ``monuv events`` output, in order; fails unless it parses whole
+    (JSON lines each an object, CSV with exactly one header, SQLite's events table)."""
+    if fmt == "sqlite":
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return [row[0] for row in db.execute("SELECT id FROM events ORDER BY rowid")]
+    text = path.read_text(encoding="utf-8")
+    if fmt == "jsonl":
+        return [int(json.loads(line)["id"]) for line in text.splitlines()]
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows, "no CSV header"
+    assert rows[0][0] == "id"
+    assert all(row[0] != "id" for row in rows[1:]), "a second CSV header"
+    return [int(row[0]) for row in rows[1:]]

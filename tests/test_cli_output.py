@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import datetime
@@ -10,7 +11,13 @@ import pytest
 from _cli_helpers import SP
 
 from monuv_async import Event
-from monuv_async.cli.output import Progress, event_record, event_writer, format_table
+from monuv_async.cli.output import (
+    Progress,
+    event_record,
+    event_writer,
+    format_table,
+    neutralise,
+)
 
 EVENT = Event(7, datetime(2026, 11, 20, 15, 30, tzinfo=SP), 4, camera_id=1002)
 
@@ -85,3 +92,31 @@ def test_progress_draws_only_on_a_terminal() -> None:
         progress.clear()
     assert pipe.getvalue() == ""
     assert tty.getvalue() == "\r12 events\r         \r"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_neutralises_cells_that_start_like_a_formula(start: str) -> None:
+    """A text cell starting with = + - @ tab or CR gets a leading quote, its text kept."""
+    stream = io.StringIO()
+    text = f'{start}HYPERLINK("http://x")'
+    event_writer("csv", stream).write(Event(7, EVENT.event_at, 4, camera_description=text))
+    row = list(csv.reader(io.StringIO(stream.getvalue())))[1]
+    assert row[6] == "'" + text
+    assert row[1] == "2026-11-20T15:30:00-03:00"  # a timestamp is no formula
+
+
+def test_csv_raw_and_jsonl_keep_the_text_as_it_is() -> None:
+    """--csv-raw (raw=True) and JSON lines write a formula-like text unchanged."""
+    weird = Event(7, EVENT.event_at, 4, camera_description="=1+1")
+    raw, lines = io.StringIO(), io.StringIO()
+    event_writer("csv", raw, raw=True).write(weird)
+    event_writer("jsonl", lines).write(weird)
+    assert list(csv.reader(io.StringIO(raw.getvalue())))[1][6] == "=1+1"
+    assert json.loads(lines.getvalue())["camera_description"] == "=1+1"
+
+
+def test_neutralise_leaves_plain_text_and_numbers_alone() -> None:
+    """Only text that starts like a formula changes; ints and ordinary text stay."""
+    assert neutralise("Portaria") == "Portaria"
+    assert neutralise(-5) == -5
+    assert neutralise("") == ""

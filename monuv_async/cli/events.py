@@ -1,201 +1,244 @@
-"""``monuv events``: every event of a date window, as JSON lines or CSV.
+"""``monuv events``: every event of a date window, or ``--follow`` new ones as
+they arrive, as JSON lines, CSV or an SQLite database.
 
-The walk is the library's exactly-once :class:`~monuv_async.backfill.Backfill`.
-With ``--checkpoint`` its progress is saved as it goes (and only for what is
-already on disk), so a crashed or interrupted run resumes with no event lost
-or repeated; with ``--snapshots`` each event's image is saved beside it.
+The walk is the library's exactly-once :class:`~monuv_async.backfill.Backfill`
+(or, with ``--follow``, :meth:`~monuv_async.MonuvClient.watch_events`). What
+reaches the output is committed together with the walk's state (see
+:mod:`.sinks` and :mod:`.pump`), so a run killed at any instant and run again
+writes every event once. SIGINT, SIGTERM and SIGHUP stop it cleanly: what is
+whole is committed, one line says so, and the exit status is 128 + signal.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
-import os
+import io
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
-from ..backfill import Backfill
+from ..backfill import Backfill, split_window
 from ..checkpoint import Checkpoint
 from ..client import MonuvClient
-from ..errors import MonuvError
-from ..models import Event
+from ..watch import EventWatch, WatchCheckpoint
 from .args import Context, UsageError
-from .output import EventWriter, Progress, event_writer
+from .output import Progress, _isatty
+from .progress import backfill_status, follow_status, interrupted_line
+from .pump import SNAPSHOT_BATCH, Interrupts, Pump
+from .sinks import FileSink, Sink, SqliteSink
 
-__all__ = ["event_source", "events_command"]
+__all__ = ["event_options", "event_source", "events_command", "output_format"]
 
-_SAVE_EVERY = 2.0
-"""Seconds between checkpoint saves (also at the end, and when the walk fails)."""
-_SNAPSHOT_BATCH = 200
-"""With --snapshots: events whose images are fetched before they are written."""
+_SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_TICK = 0.2
+"""Seconds between progress redraws (and checks for a due commit)."""
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """``--format``, or else ``sqlite`` for an ``--output`` named ``*.db``, else ``jsonl``."""
+    if args.format is not None:
+        return str(args.format)
+    output: Path | None = args.output
+    if output is not None and output.suffix.lower() in _SQLITE_SUFFIXES:
+        return "sqlite"
+    return "jsonl"
+
+
+def event_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options a checkpoint belongs to (a resumed run must give the same ones)."""
+    return {
+        "--since": None if args.since is None else args.since.isoformat(),
+        "--until": None if args.until is None else args.until.isoformat(),
+        "--camera": args.camera,
+        "--types": None if args.types is None else list(args.types),
+        "--follow": bool(args.follow),
+    }
+
+
+def _check_args(args: argparse.Namespace, fmt: str) -> None:
+    if args.follow:
+        if args.until is not None:
+            msg = "--until: not with --follow (it follows new events until interrupted)"
+            raise UsageError(msg)
+    else:
+        for option, value in (("--since", args.since), ("--until", args.until)):
+            if value is None:
+                msg = f"{option}: required (or --follow to follow new events)"
+                raise UsageError(msg)
+        if args.until < args.since:
+            msg = f"--until {args.until} is before --since {args.since}"
+            raise UsageError(msg)
+    if fmt == "sqlite":
+        if args.output is None:
+            msg = "--format sqlite: needs --output FILE.db"
+            raise UsageError(msg)
+        if args.checkpoint is not None:
+            msg = "--checkpoint: not with an SQLite output, which keeps its own progress"
+            raise UsageError(msg)
+
+
+def _open_sink(args: argparse.Namespace, fmt: str) -> Sink:
+    options = event_options(args)
+    if fmt == "sqlite":
+        return SqliteSink(args.output, options)
+    return FileSink(fmt, args.output, args.checkpoint, options, csv_raw=args.csv_raw)
 
 
 def event_source(
-    monuv: MonuvClient, args: argparse.Namespace, resume_from: Checkpoint | None = None
-) -> Backfill:
-    """Where ``monuv events`` reads its events from: an exactly-once, resumable backfill."""
-    return monuv.backfill(
-        camera=args.camera,
-        event_types=args.types,
-        start_at=args.since,
-        end_at=args.until,
-        resume_from=resume_from,
-    )
-
-
-@contextlib.contextmanager
-def _output(path: Path | None, *, append: bool) -> Iterator[TextIO]:
-    if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    with path.open("a" if append else "w", encoding="utf-8", newline="") as stream:
-        yield stream
-
-
-def _load_checkpoint(path: Path | None) -> Checkpoint | None:
-    if path is None or not path.exists():
-        return None
+    monuv: MonuvClient, args: argparse.Namespace, saved: str | None = None
+) -> Backfill | EventWatch:
+    """The walk ``monuv events`` reads: a backfill, or a watch with ``--follow``;
+    ``saved`` is the state a previous run committed (to resume from)."""
     try:
-        return Checkpoint.from_json(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        msg = f"--checkpoint {path}: {exc}"
+        if args.follow:
+            resume = None if saved is None else WatchCheckpoint.from_json(saved)
+            return monuv.watch_events(
+                camera=args.camera,
+                event_types=args.types,
+                since=args.since if resume is None else None,
+                poll_interval=args.poll_interval,
+                resume_from=resume,
+            )
+        return monuv.backfill(
+            camera=args.camera,
+            event_types=args.types,
+            start_at=args.since,
+            end_at=args.until,
+            resume_from=None if saved is None else Checkpoint.from_json(saved),
+        )
+    except (ValueError, TypeError) as error:
+        where = args.checkpoint or args.output
+        msg = f"--checkpoint {where}: {error}" if saved is not None else str(error)
         raise UsageError(msg) from None
 
 
-def _save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
-    # Write-then-rename: a crash mid-save leaves the previous checkpoint whole.
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(checkpoint.to_json(), encoding="utf-8")
-    os.replace(partial, path)
-
-
-class _EventSink:
-    """Writes a walk's events (and their images), saving the checkpoint only when
-    everything it claims is on disk.
-
-    Without ``--snapshots`` an event is written as soon as it arrives. With it,
-    events are written in batches once their images are saved, so output,
-    images and checkpoint always agree: a resumed run re-reads exactly the
-    events the interrupted one had not finished.
-    """
-
-    def __init__(
-        self,
-        ctx: Context,
-        monuv: MonuvClient,
-        walk: Backfill,
-        writer: EventWriter,
-        stream: TextIO,
-    ) -> None:
-        self._ctx = ctx
-        self._monuv = monuv
-        self._walk = walk
-        self._writer = writer
-        self._stream = stream
-        self._snapshots: Path | None = ctx.args.snapshots
-        self._checkpoint: Path | None = ctx.args.checkpoint
-        self._pending: list[Event] = []
-        self._saved_at = time.monotonic()
-        self.count = 0
-        self.outcomes: Counter[str] = Counter()
-
-    async def run(self, progress: Progress) -> None:
-        """Consume the whole walk."""
-        while True:
-            try:
-                event = await anext(self._walk)
-            except StopAsyncIteration:
-                break
-            except MonuvError:
-                # The walk failed between two events: finish what it handed
-                # out, and keep that progress.
-                await self._flush()
-                raise
-            except BaseException:
-                # Interrupted: without images, everything handed out is
-                # written; with them, the last save is the consistent one.
-                if self._snapshots is None:
-                    self._save()
-                raise
-            self.count += 1
-            if self._snapshots is None:
-                self._writer.write(event)
-            else:
-                self._pending.append(event)
-            if (
-                len(self._pending) >= _SNAPSHOT_BATCH
-                or time.monotonic() - self._saved_at >= _SAVE_EVERY
-            ):
-                await self._flush()
-            if progress.enabled:
-                progress.update(f"{self.count:,} events, {self._monuv.stats.requests:,} requests")
-        await self._flush()
-
-    async def _flush(self) -> None:
-        if self._pending and self._snapshots is not None:
-            async for result in self._monuv.download_snapshots(self._pending, self._snapshots):
-                self.outcomes[result.status] += 1
-                if result.error is not None:
-                    sys.stderr.write(
-                        self._ctx.redact(
-                            f"monuv: snapshot of event {result.event_id}: {result.error}\n"
-                        )
-                    )
-            for event in self._pending:
-                self._writer.write(event)
-            self._pending.clear()
-        self._save()
-
-    def _save(self) -> None:
-        if self._checkpoint is not None:
-            # Only what is flushed may be claimed as done.
-            self._stream.flush()
-            _save_checkpoint(self._checkpoint, self._walk.checkpoint)
-        self._saved_at = time.monotonic()
-
-
 async def events_command(ctx: Context) -> int:
-    """``monuv events``: 0 when every event (and image) was written, 1 if an image failed."""
+    """``monuv events``: 0 when every event (and image) was written, 1 if an image failed,
+    128 + signal when interrupted."""
     args = ctx.args
-    progress = Progress(sys.stderr)
+    fmt = output_format(args)
+    _check_args(args, fmt)
     started = time.perf_counter()
-    resume = _load_checkpoint(args.checkpoint)
-    append = resume is not None and args.output is not None and args.output.exists()
-    async with ctx.client() as monuv:
-        walk = event_source(monuv, args, resume)  # checks the filters before --output is opened
-        with _output(args.output, append=append) as stream:
-            sink = _EventSink(
-                ctx, monuv, walk, event_writer(args.format, stream, header=not append), stream
+    client = ctx.client()  # no token: refused before the output is touched
+    sink = _open_sink(args, fmt)  # every other refusal happens here, before any request
+    resumed = sink.saved_walk is not None
+    before = sink.events
+    try:
+        async with client as monuv:
+            walk = event_source(monuv, args, sink.saved_walk)
+            pump = Pump(
+                sink,
+                walk,
+                monuv,
+                snapshots=args.snapshots,
+                redact=ctx.redact,
+                # Following, each event (and image) is written as soon as it comes.
+                snapshot_batch=1 if args.follow else SNAPSHOT_BATCH,
             )
-            try:
-                async with walk:
-                    await sink.run(progress)
-            finally:
-                progress.clear()
-    snapshots = sink.outcomes if args.snapshots is not None else None
-    sys.stderr.write(_summary(sink.count, monuv, resume, snapshots, time.perf_counter() - started))
-    if sink.outcomes["failed"] and args.checkpoint is not None:
+            # Never drawn between events written to the same terminal.
+            progress = Progress(sys.stderr)
+            if args.output is None and _isatty(sys.stdout):
+                progress = Progress(io.StringIO())
+            status = _status(args, pump, walk, started)
+            async with walk:
+                signum = await _pump(pump, progress, status)
+    finally:
+        sink.close()
+    if signum is not None:
+        sys.stderr.write(interrupted_line(sink.events, sink.where))
+        return 128 + signum
+    snapshots = pump.outcomes if args.snapshots is not None else None
+    sys.stderr.write(
+        _summary(
+            pump.count, monuv, before if resumed else None, snapshots, time.perf_counter() - started
+        )
+    )
+    if pump.outcomes["failed"] and args.checkpoint is not None:
         # The checkpoint counts those events as done: a resumed run will not
         # revisit them, but a plain re-run skips every image already saved.
         sys.stderr.write(
             "monuv: re-run the same window without --checkpoint to fetch only the missing images\n"
         )
-    return 1 if sink.outcomes["failed"] else 0
+    return 1 if pump.outcomes["failed"] else 0
+
+
+async def _pump(pump: Pump, progress: Progress, status: Callable[[], str]) -> int | None:
+    """Run ``pump`` until its walk ends or a signal stops it; the signal, if one did."""
+    work = asyncio.ensure_future(pump.run())
+    stop = Interrupts(work)
+    try:
+        with stop.installed():
+            async with _ticking(pump, progress, status):
+                try:
+                    await work
+                except asyncio.CancelledError:
+                    if stop.signum is None:
+                        raise
+    finally:
+        progress.clear()
+    if stop.signum is not None:
+        # Stopped between two events: commit what is whole (a snapshot batch
+        # half done is dropped, and fetched again by the next run).
+        pump.commit()
+    return stop.signum
+
+
+@contextlib.asynccontextmanager
+async def _ticking(
+    pump: Pump, progress: Progress, status: Callable[[], str]
+) -> AsyncIterator[None]:
+    async def tick() -> None:
+        progress.update(status(), force=True)  # at once, not only after the first tick
+        while True:
+            await asyncio.sleep(_TICK)
+            pump.tick()
+            progress.update(status(), force=True)
+
+    ticker = asyncio.ensure_future(tick())
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+
+
+def _status(
+    args: argparse.Namespace, pump: Pump, walk: Backfill | EventWatch, started: float
+) -> Callable[[], str]:
+    if isinstance(walk, EventWatch):
+        polled = {"polls": walk.polls, "at": time.monotonic()}
+
+        def following() -> str:
+            if walk.polls != polled["polls"]:
+                polled.update(polls=walk.polls, at=time.monotonic())
+            left = polled["at"] + args.poll_interval - time.monotonic()
+            last = None if pump.last_event is None else pump.last_event.event_at
+            return follow_status(pump.count, last, walk.polls, max(0.0, left))
+
+        return following
+    days = len(split_window(args.since, args.until, "day"))
+
+    def backfilling() -> str:
+        state = pump.last_state
+        done = len(state.done) if isinstance(state, Checkpoint) else 0
+        return backfill_status(pump.count, done, days, time.perf_counter() - started)
+
+    return backfilling
 
 
 def _summary(
     count: int,
     monuv: MonuvClient,
-    resume: Checkpoint | None,
-    snapshots: Counter[str] | None,
+    before: int | None,
+    snapshots: Any,
     elapsed: float,
 ) -> str:
-    resumed = f" (resumed; {resume.yielded:,} before)" if resume is not None else ""
+    resumed = f" (resumed; {before:,} before)" if before is not None else ""
     images = (
         ""
         if snapshots is None

@@ -21,12 +21,14 @@ from ..models import CameraOptions, Event
 
 __all__ = [
     "EVENT_FIELDS",
+    "FORMULA_STARTS",
     "EventWriter",
     "Progress",
     "event_record",
     "event_writer",
     "format_options",
     "format_table",
+    "neutralise",
 ]
 
 EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event))
@@ -60,26 +62,45 @@ class _JsonLines:
         self._stream.write(line + "\n")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet cell must not begin with unless it is meant as a formula (OWASP)."""
+
+
+def neutralise(cell: object) -> object:
+    """``cell`` made inert for spreadsheets: a text starting like a formula gets a
+    leading single quote (OWASP's advice), the text itself kept; other values as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 class _Csv:
-    def __init__(self, stream: TextIO, *, header: bool) -> None:
+    def __init__(self, stream: TextIO, *, header: bool, raw: bool) -> None:
         # "\n" rather than csv's default "\r\n": the output goes through pipes
         # and line tools far more often than into a strict RFC 4180 reader.
         self._writer = csv.writer(stream, lineterminator="\n")
+        # Descriptions are typed by the partner's customers: a spreadsheet
+        # would run "=HYPERLINK(...)" from them unless neutralised.
+        self._cell = (lambda cell: cell) if raw else neutralise
         if header:
             self._writer.writerow(EVENT_FIELDS)
 
     def write(self, event: Event) -> None:
         record = event_record(event)
-        self._writer.writerow(["" if record[k] is None else record[k] for k in EVENT_FIELDS])
+        cell = self._cell
+        self._writer.writerow(["" if record[k] is None else cell(record[k]) for k in EVENT_FIELDS])
 
 
-def event_writer(fmt: str, stream: TextIO, *, header: bool = True) -> EventWriter:
+def event_writer(
+    fmt: str, stream: TextIO, *, header: bool = True, raw: bool = False
+) -> EventWriter:
     """A writer for ``fmt`` (``"jsonl"`` or ``"csv"``; csv writes its header now
-    unless ``header=False``, for output appended to by a resumed run)."""
+    unless ``header=False``, for output appended to by a resumed run, and
+    neutralises formula-like cells unless ``raw``; JSON lines are always raw)."""
     if fmt == "jsonl":
         return _JsonLines(stream)
     if fmt == "csv":
-        return _Csv(stream, header=header)
+        return _Csv(stream, header=header, raw=raw)
     msg = f"format: must be jsonl or csv, got {fmt!r}"
     raise ValueError(msg)
 

@@ -33,6 +33,16 @@ from .args import (
     types_arg,
 )
 
+
+def poll_interval_arg(text: str) -> float:
+    """``--poll-interval``: seconds, at least the watch's minimum (1)."""
+    value = seconds_arg(text)
+    if value < 1.0:
+        msg = f"not at least 1 second: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 __all__ = ["build_parser"]
 
 
@@ -205,21 +215,32 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         common,
         "events",
-        help="write every event of a date window (JSON lines or CSV)",
+        help="write every event of a date window, or follow new ones (JSON lines, CSV, SQLite)",
         description=(
             "Write every event from --since to --until (whole days, Monuv's time zone),"
-            " to stdout or --output. A summary goes to stderr at the end,"
-            " and a progress line too when stderr is a terminal."
+            " or with --follow every new event until interrupted, to stdout or --output."
+            " A summary goes to stderr at the end, and a progress line too when stderr"
+            " is a terminal. Killed at any moment (even kill -9) and run again with the"
+            " same options, a run with --checkpoint (or an SQLite output) writes every"
+            " event exactly once; SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 128 +"
+            " signal)."
         ),
     )
-    events.add_argument("--since", type=date_arg, required=True, metavar="DATE", help="YYYY-MM-DD")
-    events.add_argument("--until", type=date_arg, required=True, metavar="DATE", help="YYYY-MM-DD")
+    events.add_argument(
+        "--since", type=date_arg, metavar="DATE", help="YYYY-MM-DD (required unless --follow)"
+    )
+    events.add_argument(
+        "--until", type=date_arg, metavar="DATE", help="YYYY-MM-DD (required unless --follow)"
+    )
     events.add_argument("--camera", type=positive_int, metavar="ID", help="only this camera")
     events.add_argument(
         "--types", type=types_arg, metavar="IDS", help="only these event types, e.g. 1,4"
     )
     events.add_argument(
-        "--format", choices=("jsonl", "csv"), default="jsonl", help="output format (%(default)s)"
+        "--format",
+        choices=("jsonl", "csv", "sqlite"),
+        default=None,
+        help="output format (jsonl; sqlite for an --output named *.db, *.sqlite, *.sqlite3)",
     )
     events.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
     events.add_argument(
@@ -227,9 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help=(
-            "save progress here as it goes, and resume from it if it exists (with --output,"
-            " the file is then appended to): a crashed or interrupted run continues with"
-            " no event lost or repeated"
+            "save progress here with each commit, and resume from it if it exists (needs"
+            " --output, which is then truncated to what was committed and appended to):"
+            " a crashed or interrupted run continues with no event lost or repeated."
+            " An SQLite output keeps its progress inside and needs none"
         ),
     )
     events.add_argument(
@@ -237,10 +259,31 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help=(
-            "also save each event's image as DIR/<event id>.jpg; files already there are"
-            " skipped. Exit 1 if any download failed: re-running the window without"
-            " --checkpoint fetches only the missing images"
+            "also save each event's image as DIR/<event id>.jpg (an event is written once"
+            " its image is saved); files already there are skipped. Exit 1 if any download"
+            " failed: re-running the window without --checkpoint fetches only the missing"
+            " images"
         ),
+    )
+    events.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help=(
+            "CSV: write cells as they are; by default a cell starting with = + - @, tab or"
+            " CR gets a leading ' so spreadsheets do not run it as a formula"
+        ),
+    )
+    events.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep writing new events until interrupted (from --since if given, else from now)",
+    )
+    events.add_argument(
+        "--poll-interval",
+        type=poll_interval_arg,
+        default=10.0,
+        metavar="SECONDS",
+        help="with --follow: seconds between polls (%(default)s; at least 1)",
     )
     events.set_defaults(handler=_lazy("events", "events_command"))
 
