@@ -12,7 +12,6 @@ import asyncio
 import logging
 import random
 import time
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import tzinfo
@@ -83,7 +82,7 @@ class Requester:
         self._redact = register(Redactor(token))
         self._max_response_bytes = max_response_bytes
         self._max_snapshot_bytes = max_snapshot_bytes
-        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self.closed = False
         self.stats = ClientStats()
@@ -105,11 +104,9 @@ class Requester:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not in a coroutine: nothing is sent from here
             return
-        first = self._loop() if self._loop is not None else None
-        if first is None:
-            # (A loop that is gone, garbage-collected, cannot be in use any more.)
-            self._loop = weakref.ref(loop)
-        elif first is not loop:
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
             # Its semaphore, rate limiter and connections belong to the first loop:
             # used here they fail with a bare "Event loop is closed" or hang.
             msg = (

@@ -795,3 +795,42 @@ async def test_rate_limit_holds_when_the_semaphore_is_the_bottleneck() -> None:
     arrivals.sort()
     for i, start in enumerate(arrivals):
         assert len([t for t in arrivals[i:] if t < start + 1.0]) <= 41
+
+
+async def test_max_response_bytes_bounds_every_answer() -> None:
+    """A client with max_response_bytes=1024 refuses a 2 KB answer: UnexpectedResponseError."""
+    routes = {("GET", "/api/v1/cameras/create"): answer_with({"pad": "x" * 2048})}
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_response_bytes=1024) as monuv,
+    ):
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes"):
+            await monuv.camera_options()
+    assert len(srv.seen) == 1  # not retried: the same answer would come back
+
+
+async def test_max_response_bytes_also_bounds_a_custom_transport() -> None:
+    """A transport that reads whole answers (MockTransport) is held to the cap by the client."""
+    transport = MockTransport(lambda _: MockResponse(200, {"pad": "x" * 2048}))
+    async with MonuvClient(TOKEN, transport=transport, max_response_bytes=1024) as monuv:
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes"):
+            await monuv.camera_options()
+
+
+@pytest.mark.parametrize("field", ["max_response_bytes", "max_snapshot_bytes"])
+def test_byte_caps_are_checked(field: str) -> None:
+    """A zero or non-int cap is refused at construction, naming the field."""
+    with pytest.raises(ValueError, match=f"^{field}"):
+        MonuvClient(TOKEN, **{field: 0})
+    with pytest.raises(TypeError, match=f"^{field}"):
+        MonuvClient(TOKEN, **{field: 1.5})
+
+
+def test_a_client_used_from_a_second_event_loop_says_so() -> None:
+    """Two asyncio.run() calls on one client: a RuntimeError saying what to do, not a bare one."""
+    transport = MockTransport(lambda _: MockResponse(200, fixture("camera_options.json")))
+    monuv = MonuvClient(TOKEN, transport=transport)
+    asyncio.run(monuv.camera_options())
+    with pytest.raises(RuntimeError, match="another event loop") as info:
+        asyncio.run(monuv.camera_options())
+    assert "create one MonuvClient" in str(info.value)
