@@ -218,7 +218,7 @@ async def test_an_answer_over_max_response_bytes_is_refused_after_decompression(
         assert info.value.request == REQUEST
         # The connection was let go, not leaked: the pool holds nothing acquired.
         assert s.connector is not None
-        assert not s.connector._acquired  # noqa: SLF001 - what "released" means
+        assert not s.connector._acquired
         # And the session still works.
         small = AiohttpTransport(s, max_response_bytes=4 * 1024 * 1024)
         answer = await small.send("GET", url, None, aiohttp.ClientTimeout(total=5), CONTEXT)
