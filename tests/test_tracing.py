@@ -10,6 +10,7 @@ token.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -48,18 +49,25 @@ FAULTS: dict[str, Callable[[], Fault]] = {
 }
 
 
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Instrument aiohttp with redact_url as url_filter; the exporter holds every span."""
+@contextlib.contextmanager
+def instrumented(url_filter: Callable[[URL], str] | None) -> Iterator[InMemorySpanExporter]:
+    """aiohttp instrumented with ``url_filter``; the exporter holds every span."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     instrumentor = AioHttpClientInstrumentor()
-    instrumentor.instrument(tracer_provider=provider, url_filter=redact_url)
+    instrumentor.instrument(tracer_provider=provider, url_filter=url_filter)
     try:
         yield exporter
     finally:
         instrumentor.uninstrument()
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Instrumented with redact_url as url_filter, as the observability guide says."""
+    with instrumented(redact_url) as exporter:
+        yield exporter
 
 
 def span_texts(span: ReadableSpan) -> list[str]:
@@ -158,18 +166,11 @@ async def test_without_redact_url_the_spans_do_hold_the_token(
 ) -> None:
     """The scan sees a leak when there is one: unfiltered, or with the query stripped
     (the block path still holds the token), the spans record it."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    instrumentor = AioHttpClientInstrumentor()
-    instrumentor.instrument(tracer_provider=provider, url_filter=url_filter)
-    try:
+    with instrumented(url_filter) as exporter:
         async with (
             MonuvSimulator(TOKEN, **SIM_ARGS) as sim,
             MonuvClient(TOKEN, base_url=sim.url) as monuv,
         ):
             _, user_id = await setup_client_and_user(monuv)
             await monuv.block_user(user_id)
-    finally:
-        instrumentor.uninstrument()
     assert leaks(exporter)
