@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from ._redact import redact_url
 from ._snapshots import SnapshotResult
 from ._version import __version__
 from .backfill import Backfill, Split
@@ -86,4 +87,5 @@ __all__ = [
     "ValidationError",
     "WatchCheckpoint",
     "__version__",
+    "redact_url",
 ]

@@ -25,11 +25,11 @@ from yarl import URL
 from ._context import RequestContext
 from ._endpoints import Spec
 from ._ratelimit import RateLimiter
-from ._redact import Redactor
+from ._redact import Redactor, register
 from ._response import read_response
 from ._snapshots import download_once, request_line
-from ._transport import Transport
-from .errors import MonuvError, RateLimitError
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Transport, too_large
+from .errors import MonuvError
 from .retry import RetryPolicy
 
 __all__ = ["ClientStats", "Requester"]
@@ -67,6 +67,8 @@ class Requester:
         rate_limit: float | None,
         max_concurrency: int,
         tz: tzinfo,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_snapshot_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._token = token
         self._base = base
@@ -76,7 +78,11 @@ class Requester:
         self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._tz = tz
-        self._redact = Redactor(token)
+        # Registered so that `redact_url` (a tracer's url_filter) knows the token.
+        self._redact = register(Redactor(token))
+        self._max_response_bytes = max_response_bytes
+        self._max_snapshot_bytes = max_snapshot_bytes
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self.closed = False
         self.stats = ClientStats()
@@ -90,22 +96,41 @@ class Requester:
         return self._retry
 
     def check_open(self) -> None:
-        """Raise ``RuntimeError`` once the client is closed."""
+        """Raise ``RuntimeError`` once the client is closed, or in another event loop."""
         if self.closed:
             msg = "this MonuvClient is closed"
+            raise RuntimeError(msg)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in a coroutine: nothing is sent from here
+            return
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            # Its semaphore, rate limiter and connections belong to the first loop:
+            # used here they fail with a bare "Event loop is closed" or hang.
+            msg = (
+                "this MonuvClient was first used in another event loop (a previous "
+                "asyncio.run()?) and cannot be used in this one; create one MonuvClient "
+                "inside each loop, e.g. within the coroutine that asyncio.run() runs"
+            )
             raise RuntimeError(msg)
 
     async def call(self, spec: Spec[T]) -> T:
         """Send ``spec`` and read its answer, retrying as the policy allows."""
         self.check_open()
-        url = spec.url(self._base, self._token)
         body = spec.body()
         context = RequestContext(spec.describe(self._base), self._redact)
 
         async def attempt_once(attempt: int) -> T:
             async with self._slot():
                 started = time.perf_counter()
-                answer = await self.transport.send(spec.method, url, body, self._timeout, context)
+                # The URL, token included, is built inline and never held in a
+                # local: error reporters that capture the locals of a
+                # traceback's frames (Sentry, `pytest -l`) would record it.
+                answer = await self.transport.send(
+                    spec.method, spec.url(self._base, self._token), body, self._timeout, context
+                )
             logger.debug(
                 "%s -> %d in %.1f ms (try %d)",
                 context.line,
@@ -113,6 +138,8 @@ class Requester:
                 (time.perf_counter() - started) * 1000,
                 attempt,
             )
+            if len(answer.body) > self._max_response_bytes:  # a transport that does not cap
+                raise too_large(self._max_response_bytes, context)
             # Read outside the slot: building models is CPU work, not a request in flight.
             return read_response(
                 spec, answer.status, answer.headers, answer.body, tz=self._tz, context=context
@@ -128,7 +155,12 @@ class Requester:
         async def attempt_once(_: int) -> int:
             async with self._slot():
                 return await download_once(
-                    self.transport, url, path, client_timeout=self._timeout, context=context
+                    self.transport,
+                    url,
+                    path,
+                    client_timeout=self._timeout,
+                    context=context,
+                    limit=self._max_snapshot_bytes,
                 )
 
         return await self._retrying(attempt_once, context, idempotent=True)
@@ -155,8 +187,13 @@ class Requester:
                     attempt,
                 )
                 if not self._retry.should_retry(error, idempotent=idempotent, attempt=attempt):
+                    # Raised from here, not from deep inside: the frames below (the
+                    # transport's, the reader's) hold the URL and the raw answer in
+                    # their locals, which error reporters capture. The error's own
+                    # text says what happened and where.
+                    error.__traceback__ = None
                     raise
-                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+                retry_after = getattr(error, "retry_after", None)
                 delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
                 logger.info("%s: %s; retrying in %.2f s", context.line, type(error).__name__, delay)
                 self.stats.retries += 1

@@ -23,6 +23,7 @@ from .errors import (
     APIError,
     OperationFailedError,
     RateLimitError,
+    ServerError,
     UnexpectedResponseError,
     ValidationError,
     error_class_for_status,
@@ -133,6 +134,12 @@ def error_for_status(
     if cls is RateLimitError:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         return RateLimitError(
+            message, status=status, body=text, request=request, retry_after=retry_after
+        )
+    if cls is ServerError:
+        # A 503 may say when to come back (RFC 9110 §10.2.3), as a 429 does.
+        retry_after = parse_retry_after(headers.get("Retry-After")) if status == 503 else None
+        return ServerError(
             message, status=status, body=text, request=request, retry_after=retry_after
         )
     return cls(message, status=status, body=text, request=request)

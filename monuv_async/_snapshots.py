@@ -26,7 +26,7 @@ from yarl import URL
 
 from ._context import RequestContext
 from ._response import error_for_status
-from ._transport import Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Transport, too_large
 from .errors import MonuvError, TransportError, UnexpectedResponseError
 from .models import Event
 
@@ -37,6 +37,12 @@ __all__ = ["SnapshotResult", "download_all", "download_once", "request_line", "s
 _EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 
 Status = Literal["downloaded", "skipped", "failed"]
+
+# The partial file is made new, never opened through a link planted in its
+# place (a shared or attacker-writable folder): O_NOFOLLOW where the system has it.
+_CREATE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 @attrs.frozen(slots=True)
@@ -91,29 +97,39 @@ async def download_once(
     *,
     client_timeout: aiohttp.ClientTimeout,
     context: RequestContext,
+    limit: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> int:
     """Stream one image to ``path`` (via a ``.part`` file, renamed when whole).
 
     Returns the bytes written. A non-2xx answer raises its :class:`APIError`,
-    a body shorter than its ``Content-Length`` a :class:`TransportError`; the
+    a body shorter than its ``Content-Length`` a :class:`TransportError`, one
+    longer than ``limit`` bytes an :class:`UnexpectedResponseError`; the
     ``.part`` file never outlives a failure, and ``path`` only ever appears
-    complete.
+    complete. The ``.part`` file is created new, not through a symbolic link.
     """
     partial = path.with_name(path.name + ".part")
     size = 0
+    # A stale one (a crash) is removed; a symbolic link in its place is removed
+    # as a link, its target untouched. Planted again since: O_EXCL refuses.
+    partial.unlink(missing_ok=True)
     try:
-        with partial.open("wb") as file:
+        with os.fdopen(os.open(partial, _CREATE, 0o644), "wb") as file:
 
             def write(chunk: bytes) -> None:
                 nonlocal size
-                file.write(chunk)
                 size += len(chunk)
+                if size > limit:
+                    raise too_large(limit, context)
+                file.write(chunk)
 
             answer = await transport.stream(url, write, client_timeout, context)
         if not 200 <= answer.status < 300:
             raise error_for_status(answer.status, answer.headers, answer.body, context)
+        # Content-Length counts the bytes sent: compressed ones when the body
+        # was content-encoded, which the transport inflated before writing.
+        encoded = answer.headers.get("Content-Encoding", "identity").strip().lower()
         expected = _content_length(answer.headers.get("Content-Length"))
-        if expected is not None and size != expected:
+        if encoded in {"", "identity"} and expected is not None and size != expected:
             msg = f"image cut short: {size} of {expected} bytes"
             raise TransportError(msg, sent=True, request=context.line)
         os.replace(partial, path)
@@ -134,16 +150,21 @@ def _content_length(value: str | None) -> int | None:
 
 async def _one(event: Event, dest_dir: Path, download: Download) -> SnapshotResult:
     path = snapshot_path(event, dest_dir)
-    if path.exists():
-        return SnapshotResult(event.id, path, "skipped", path.stat().st_size)
-    url = _usable_url(event.event_url)
-    if url is None:
-        error = UnexpectedResponseError(f"event {event.id} has no usable event_url")
-        return SnapshotResult(event.id, path, "failed", error=error)
     try:
+        if path.exists():
+            return SnapshotResult(event.id, path, "skipped", path.stat().st_size)
+        url = _usable_url(event.event_url)
+        if url is None:
+            error = UnexpectedResponseError(f"event {event.id} has no usable event_url")
+            return SnapshotResult(event.id, path, "failed", error=error)
         size = await download(url, path)
     except MonuvError as error:
         return SnapshotResult(event.id, path, "failed", error=error)
+    except OSError as exc:
+        # This item's file only (a name too long for the file system, a link
+        # planted in the way, a full disk): the run goes on with the others.
+        failure = MonuvError(f"cannot write {path.name[:80]}: {exc.strerror or exc}")
+        return SnapshotResult(event.id, path, "failed", error=failure)
     return SnapshotResult(event.id, path, "downloaded", size)
 
 

@@ -22,11 +22,21 @@ import attrs
 from yarl import URL
 
 from ._context import RequestContext
-from .errors import RequestTimeoutError, TransportError
+from .errors import RequestTimeoutError, TransportError, UnexpectedResponseError
 
-__all__ = ["AiohttpTransport", "Answer", "Transport", "map_exception"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "AiohttpTransport",
+    "Answer",
+    "Transport",
+    "map_exception",
+    "too_large",
+]
 
 _CHUNK = 64 * 1024
+
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""The default cap on one answer, after decompression: far above a real page."""
 
 # What a request can fail with besides cancellation. ValueError covers a host
 # name the resolver cannot encode (UnicodeError from IDNA) and similar URL
@@ -46,8 +56,10 @@ class Answer:
     """
 
     status: int
-    headers: Mapping[str, str]
-    body: bytes = b""
+    # Out of repr: an answer may echo the request, token included, and a repr
+    # is what debuggers and error reporters show.
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(default=b"", repr=False)
 
 
 @runtime_checkable
@@ -89,17 +101,26 @@ class Transport(Protocol):
 class AiohttpTransport:
     """The default :class:`Transport`: one ``aiohttp.ClientSession``, created on first use.
 
-    A caller's ``session`` is used as-is and never closed; the transport's
-    own is closed by :meth:`aclose`. ``connections`` bounds its connection
-    pool (the client passes its ``max_concurrency``).
+    A caller's ``session`` is used as-is and never closed (its
+    ``raise_for_status`` is overridden per request: statuses are read here);
+    the transport's own is closed by :meth:`aclose`. ``connections`` bounds
+    its connection pool (the client passes its ``max_concurrency``).
+    ``max_response_bytes`` caps any answer read whole, counted after
+    decompression: beyond it, :class:`UnexpectedResponseError`, and the
+    connection is closed unread.
     """
 
     def __init__(
-        self, session: aiohttp.ClientSession | None = None, *, connections: int = 8
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        connections: int = 8,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._connections = connections
+        self._max_response_bytes = max_response_bytes
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -138,8 +159,10 @@ class AiohttpTransport:
                 # A redirect would be followed with the token; Monuv's API does
                 # not redirect, so one means something is wrong: report it.
                 allow_redirects=False,
+                # A caller's session may raise for statuses itself: they are ours to read.
+                raise_for_status=False,
             ) as response:
-                payload = await response.read()
+                payload = await self._read(response, context)
                 return Answer(response.status, response.headers, payload)
         except _FAILURES as exc:
             failure = map_exception(exc, context)
@@ -157,15 +180,41 @@ class AiohttpTransport:
         """Stream one ``GET``; see :meth:`Transport.stream`."""
         failure: TransportError
         try:
-            async with self.session.get(url, timeout=client_timeout) as response:
+            async with self.session.get(
+                url, timeout=client_timeout, raise_for_status=False
+            ) as response:
                 if not 200 <= response.status < 300:
-                    return Answer(response.status, response.headers, await response.read())
+                    return Answer(
+                        response.status, response.headers, await self._read(response, context)
+                    )
                 async for chunk in response.content.iter_chunked(_CHUNK):
                     sink(chunk)
                 return Answer(response.status, response.headers)
         except _FAILURES as exc:
             failure = map_exception(exc, context)
         raise failure
+
+    async def _read(self, response: aiohttp.ClientResponse, context: RequestContext) -> bytes:
+        """The whole body, up to ``max_response_bytes`` once decompressed."""
+        limit = self._max_response_bytes
+        if not response.headers.get("Content-Encoding") and (response.content_length or 0) > limit:
+            raise too_large(limit, context)  # said so up front: not a byte read
+        chunks: list[bytes] = []
+        size = 0
+        # Counted as inflated: a small gzip body may hold a huge one.
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                # Leaving the `async with` unread closes the connection.
+                raise too_large(limit, context)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def too_large(limit: int, context: RequestContext) -> UnexpectedResponseError:
+    """The error for an answer longer than the client's ``max_response_bytes``."""
+    msg = f"the answer is longer than max_response_bytes ({limit} bytes); not read"
+    return UnexpectedResponseError(msg, request=context.line)
 
 
 def map_exception(exc: BaseException, context: RequestContext) -> TransportError:

@@ -27,7 +27,7 @@ from ._checks import check_int, check_number
 from ._pagination import iter_pages, unique_events
 from ._requester import ClientStats, Requester
 from ._snapshots import SnapshotResult, download_all
-from ._transport import AiohttpTransport, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Transport
 from .backfill import Backfill, Split, plan
 from .checkpoint import Checkpoint, Window
 from .models import Camera, CameraOptions, Client, Event, EventPage, User
@@ -64,6 +64,13 @@ class MonuvClient:
     over aiohttp). ``MockTransport(handler)`` answers in memory, for unit
     tests without a server. A transport given is never closed by the client;
     ``session`` and ``transport`` cannot be given together.
+
+    ``max_response_bytes`` caps one API answer, counted after decompression
+    (default 32 MiB, far above a real page), and ``max_snapshot_bytes`` one
+    snapshot image (default 32 MiB): a longer one is an
+    :class:`~monuv_async.UnexpectedResponseError`. A client belongs to the
+    event loop it is first used in; used from another, it raises
+    ``RuntimeError`` saying so.
     """
 
     def __init__(
@@ -79,11 +86,15 @@ class MonuvClient:
         tz: tzinfo = SAO_PAULO,
         page_buffer: int | None = None,
         transport: Transport | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_snapshot_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(token, str) or not token.strip():
             msg = "token: must be a non-empty str"
             raise ValueError(msg)
         check_int("max_concurrency", max_concurrency)
+        check_int("max_response_bytes", max_response_bytes)
+        check_int("max_snapshot_bytes", max_snapshot_bytes)
         if page_buffer is not None:
             check_int("page_buffer", page_buffer)
         if rate_limit is not None and not math.isfinite(
@@ -110,7 +121,9 @@ class MonuvClient:
         # Only the transport the client made is the client's to close.
         self._own_transport: AiohttpTransport | None = None
         if transport is None:
-            self._own_transport = AiohttpTransport(session, connections=max_concurrency)
+            self._own_transport = AiohttpTransport(
+                session, connections=max_concurrency, max_response_bytes=max_response_bytes
+            )
             transport = self._own_transport
         self._requester = Requester(
             token,
@@ -121,6 +134,8 @@ class MonuvClient:
             rate_limit=rate_limit,
             max_concurrency=max_concurrency,
             tz=tz,
+            max_response_bytes=max_response_bytes,
+            max_snapshot_bytes=max_snapshot_bytes,
         )
         self.stats = self._requester.stats
 

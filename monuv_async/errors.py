@@ -9,7 +9,7 @@
     │   ├── NotFoundError           404
     │   ├── ValidationError         422; .errors: Mapping[str, tuple[str, ...]]
     │   ├── RateLimitError          429; .retry_after: float | None
-    │   ├── ServerError             5xx
+    │   ├── ServerError             5xx; .retry_after (a 503's Retry-After) or None
     │   └── OperationFailedError    HTTP 200 with code != 0; .code, .msg
     ├── TransportError              no usable answer: connection failed, reset, ...
     │   └── RequestTimeoutError     the attempt timed out
@@ -20,12 +20,16 @@ the partner token: request URLs are shown with the token replaced by ``***``,
 and the aiohttp exceptions behind a :class:`TransportError` are never chained
 (their text embeds the full URL); their type and redacted text are kept in
 the message instead.
+
+Every error is a value: it survives ``pickle`` and ``copy`` (multiprocessing,
+``concurrent.futures``, task queues) with its type, message and attributes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "APIError",
@@ -60,6 +64,16 @@ class MonuvError(Exception):
 
     def __str__(self) -> str:
         return self.message if self.request is None else f"{self.request}: {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls `cls(*args)`, which the keyword-only
+        # attributes (status, sent, ...) make fail; rebuild without __init__.
+        # Read-only mappings go as dicts (a mappingproxy cannot be pickled).
+        state = {
+            key: dict(value) if isinstance(value, MappingProxyType) else value
+            for key, value in vars(self).items()
+        }
+        return (_rebuild, (type(self), self.args, state))
 
 
 class APIError(MonuvError):
@@ -138,7 +152,19 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """HTTP 5xx: the server failed."""
+    """HTTP 5xx: the server failed; ``retry_after`` is a 503's hint in seconds, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 500,
+        body: str = "",
+        request: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, body=body, request=request)
+        self.retry_after = retry_after
 
 
 class OperationFailedError(APIError):
@@ -189,6 +215,15 @@ class UnexpectedResponseError(MonuvError):
         super().__init__(message, request=request)
         self.body = body
         self.status = status
+
+
+def _rebuild(cls: type[MonuvError], args: tuple[Any, ...], state: dict[str, Any]) -> MonuvError:
+    """An error from what :meth:`MonuvError.__reduce__` kept (pickle, copy)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    for key, value in state.items():
+        error.__dict__[key] = MappingProxyType(value) if key == "errors" else value
+    return error
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -82,13 +82,17 @@ class Client:
 
 @attrs.frozen(slots=True)
 class Camera:
-    """A camera; push its RTMP stream to ``rtmp_url``."""
+    """A camera; push its RTMP stream to ``rtmp_url``.
+
+    ``rtmp_url`` is a publish credential (whoever has it can stream into the
+    camera): it never appears in ``repr``.
+    """
 
     id: int
     description: str | None = None
     stream_status: int | None = None
     status_description: str | None = None
-    rtmp_url: str | None = None
+    rtmp_url: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(slots=True)

@@ -9,13 +9,14 @@ with ``None`` fields left out.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from ._checks import check_int
+from ._checks import check_int, check_text
 from .documents import digits_only, is_valid_cep, is_valid_cnpj, is_valid_cpf
 from .models import DocumentType, UserType
 
@@ -32,6 +33,15 @@ def _required_str(_: Any, attribute: attrs.Attribute[Any], value: object) -> Non
         raise _fail(attribute.name, f"must be a str, not {type(value).__name__}", TypeError)
     if not value.strip():
         raise _fail(attribute.name, "must not be empty")
+    # Free text may span lines; a name, an e-mail or a code may not.
+    check_text(attribute.name, value, multiline=attribute.name in _MULTILINE)
+
+
+_MULTILINE = frozenset({"description", "camera_address", "address", "address_comp"})
+
+# A coordinate as text: plain ASCII decimals only. float() also takes "1_0",
+# Arabic-Indic or full-width digits, " 12 " and "1e3", which would go verbatim.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
 def _optional_str(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -76,6 +86,8 @@ def _coordinate(limit: float) -> Any:
             return
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise _fail(attribute.name, "must be a number or a numeric str", TypeError)
+        if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+            raise _fail(attribute.name, f"must be plain decimals like -23.55, got {value[:40]!r}")
         try:
             number = float(value)
         except ValueError:

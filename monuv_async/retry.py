@@ -41,17 +41,23 @@ class RetryPolicy:
     ``attempts`` counts the first try (1 means never retry). The n-th retry
     waits a random time between 0 and ``min(max_backoff, backoff * 2**(n-1))``
     ("full jitter", so that many clients failing together do not retry in
-    step). A ``Retry-After`` from the server replaces that wait, capped by
-    ``max_backoff``.
+    step). A ``Retry-After`` from the server (on a 429 or a 503) replaces
+    that wait and is waited in full, never cut to ``max_backoff``, up to
+    ``max_retry_after`` seconds; a server asking for longer is not hit again
+    early: the error is raised at once, its ``retry_after`` telling the wait.
     """
 
     attempts: int = attrs.field(default=3, validator=_checked("attempts", whole=True))
     backoff: float = attrs.field(default=0.5, validator=_checked("backoff"))
     max_backoff: float = attrs.field(default=8.0, validator=_checked("max_backoff"))
+    max_retry_after: float = attrs.field(default=60.0, validator=_checked("max_retry_after"))
 
     def should_retry(self, error: MonuvError, *, idempotent: bool, attempt: int) -> bool:
         """Whether to try again after ``error`` ended try number ``attempt`` (1-based)."""
         if attempt >= self.attempts:
+            return False
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None and retry_after > self.max_retry_after:
             return False
         if isinstance(error, RateLimitError):
             return True
@@ -70,7 +76,8 @@ class RetryPolicy:
     ) -> float:
         """Seconds to wait before try ``attempt + 1``."""
         if retry_after is not None:
-            return min(retry_after, self.max_backoff)
+            # The server's own word: in full (should_retry refused any beyond the cap).
+            return min(retry_after, self.max_retry_after)
         # A float power, its exponent bounded: `2 ** n` as an int overflows the
         # float conversion past n ~ 1024 (a long `attempts`); this saturates.
         ceiling = min(self.max_backoff, self.backoff * 2.0 ** min(attempt - 1, 1000))

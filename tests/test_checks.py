@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from monuv_async._checks import check_int, check_number
+from monuv_async._checks import MAX_INT, check_int, check_number, check_text
 
 
 @pytest.mark.parametrize("value", [1, 2, 10**12])
@@ -57,3 +57,33 @@ def test_check_number_huge_int_is_a_value_error_not_an_overflow() -> None:
     """An int too large for a float is out of range (ValueError), not an OverflowError."""
     with pytest.raises(ValueError, match=r"^timeout: must be a finite number"):
         check_number("timeout", 10**400)
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64, 10**30])
+def test_check_int_above_the_maximum_is_a_value_error(value: int) -> None:
+    """An int no JSON encoder or 64-bit column takes is refused, naming the field, not the value."""
+    with pytest.raises(ValueError, match=r"^client_id: must be <= 9223372036854775807$"):
+        check_int("client_id", value)
+    assert check_int("client_id", MAX_INT) == MAX_INT
+
+
+@pytest.mark.parametrize("value", ["a\ud800b", "\udfff"])
+def test_check_text_refuses_lone_surrogates(value: str) -> None:
+    """A lone surrogate cannot be sent as UTF-8: refused, naming the field."""
+    with pytest.raises(ValueError, match=r"^name: holds a lone surrogate"):
+        check_text("name", value)
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "me@example.com\n", "\x1b[2J", "a\x7fb", "a\x85b"])
+def test_check_text_refuses_control_characters(value: str) -> None:
+    """NUL, a trailing newline, ESC, DEL and C1 controls are refused in one-line text."""
+    with pytest.raises(ValueError, match=r"^email: must not hold control characters"):
+        check_text("email", value)
+
+
+def test_check_text_multiline_allows_tab_and_newline_only() -> None:
+    """Free text may hold tabs and newlines, never other controls."""
+    assert check_text("description", "a\n\tb", multiline=True) == "a\n\tb"
+    with pytest.raises(ValueError, match=r"^description:"):
+        check_text("description", "a\r\x00", multiline=True)
+    assert check_text("name", "Portão 2 — €") == "Portão 2 — €"

@@ -392,17 +392,44 @@ async def test_post_is_retried_on_429_honouring_retry_after(delays: list[float])
     assert delays == [3.0]
 
 
-async def test_retry_after_is_capped_by_max_backoff(delays: list[float]) -> None:
-    """A Retry-After beyond max_backoff waits max_backoff."""
+async def test_retry_after_beyond_max_backoff_is_waited_in_full(delays: list[float]) -> None:
+    """A Retry-After of 30 s with max_backoff=2 waits the 30 s the server asked for."""
     routes = {
         ("PUT", "/api/v1/cameras/{id}"): flaky(
-            [(429, {"Retry-After": "600"})], fixture("camera.json")
+            [(429, {"Retry-After": "30"})], fixture("camera.json")
         ),
     }
     policy = RetryPolicy(max_backoff=2.0)
     async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, retry=policy) as monuv:
         await monuv.update_camera(1, CameraUpdate(1))
-    assert delays == [2.0]
+    assert delays == [30.0]
+
+
+async def test_retry_after_beyond_max_retry_after_raises_at_once(delays: list[float]) -> None:
+    """A Retry-After of 600 s (cap 60 s) is not retried early: the error carries the wait."""
+    routes = {
+        ("PUT", "/api/v1/cameras/{id}"): flaky(
+            [(429, {"Retry-After": "600"})], fixture("camera.json")
+        ),
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(RateLimitError) as info:
+            await monuv.update_camera(1, CameraUpdate(1))
+    assert info.value.retry_after == 600.0
+    assert len(srv.seen) == 1
+    assert delays == []
+
+
+async def test_a_503_retry_after_is_waited(delays: list[float]) -> None:
+    """A 503 asking for 0.5 s is retried after 0.5 s, not after the jittered backoff."""
+    routes = {
+        ("GET", "/api/v1/cameras/create"): flaky(
+            [(503, {"Retry-After": "0.5"})], fixture("camera_options.json")
+        ),
+    }
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        await monuv.camera_options()
+    assert delays == [0.5]
 
 
 async def test_post_after_connection_reset_is_not_retried(delays: list[float]) -> None:
@@ -768,3 +795,42 @@ async def test_rate_limit_holds_when_the_semaphore_is_the_bottleneck() -> None:
     arrivals.sort()
     for i, start in enumerate(arrivals):
         assert len([t for t in arrivals[i:] if t < start + 1.0]) <= 41
+
+
+async def test_max_response_bytes_bounds_every_answer() -> None:
+    """A client with max_response_bytes=1024 refuses a 2 KB answer: UnexpectedResponseError."""
+    routes = {("GET", "/api/v1/cameras/create"): answer_with({"pad": "x" * 2048})}
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_response_bytes=1024) as monuv,
+    ):
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes"):
+            await monuv.camera_options()
+    assert len(srv.seen) == 1  # not retried: the same answer would come back
+
+
+async def test_max_response_bytes_also_bounds_a_custom_transport() -> None:
+    """A transport that reads whole answers (MockTransport) is held to the cap by the client."""
+    transport = MockTransport(lambda _: MockResponse(200, {"pad": "x" * 2048}))
+    async with MonuvClient(TOKEN, transport=transport, max_response_bytes=1024) as monuv:
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes"):
+            await monuv.camera_options()
+
+
+@pytest.mark.parametrize("field", ["max_response_bytes", "max_snapshot_bytes"])
+def test_byte_caps_are_checked(field: str) -> None:
+    """A zero or non-int cap is refused at construction, naming the field."""
+    with pytest.raises(ValueError, match=f"^{field}"):
+        MonuvClient(TOKEN, **{field: 0})
+    with pytest.raises(TypeError, match=f"^{field}"):
+        MonuvClient(TOKEN, **{field: 1.5})
+
+
+def test_a_client_used_from_a_second_event_loop_says_so() -> None:
+    """Two asyncio.run() calls on one client: a RuntimeError saying what to do, not a bare one."""
+    transport = MockTransport(lambda _: MockResponse(200, fixture("camera_options.json")))
+    monuv = MonuvClient(TOKEN, transport=transport)
+    asyncio.run(monuv.camera_options())
+    with pytest.raises(RuntimeError, match="another event loop") as info:
+        asyncio.run(monuv.camera_options())
+    assert "create one MonuvClient" in str(info.value)

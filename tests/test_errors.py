@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+from urllib.parse import quote, quote_plus
+
 import pytest
 from _samples import STATUS_CLASSES
 
 from monuv_async import errors
+from monuv_async._context import RequestContext
+from monuv_async._redact import Redactor
+from monuv_async._response import error_for_status
 from monuv_async.errors import (
     APIError,
     AuthenticationError,
@@ -173,3 +180,69 @@ def test_errors_can_be_raised_and_caught_as_monuv_error() -> None:
     for sample in samples:
         with pytest.raises(MonuvError):
             raise sample
+
+
+_SECRET = "pickled-s3cret/tok+en"
+_REQUEST = "GET /api/v1/events?token=***&page=2"
+
+# One instance of every class, each attribute set to a value of its own.
+EVERY_ERROR: list[MonuvError] = [
+    MonuvError("plain", request=_REQUEST),
+    APIError("teapot", status=418, body="<html>", request=_REQUEST),
+    BadRequestError("bad", status=400, body="b", request=_REQUEST),
+    AuthenticationError("who", status=401, body="a", request=_REQUEST),
+    NotFoundError("gone", status=404, body="n", request=_REQUEST),
+    ValidationError("invalid", body="v", request=_REQUEST, errors={"email": ("taken", "bad")}),
+    RateLimitError("slow", body="r", request=_REQUEST, retry_after=2.5),
+    ServerError("down", status=503, body="s", request=_REQUEST, retry_after=0.5),
+    OperationFailedError("refused", code=7, msg="no", body="o", request=_REQUEST),
+    TransportError("reset", sent=False, request=_REQUEST),
+    RequestTimeoutError("slow", sent=True, request=_REQUEST),
+    UnexpectedResponseError("not JSON", body="<html>", status=200, request=_REQUEST),
+]
+
+
+def _attributes(error: MonuvError) -> dict[str, object]:
+    return {key: dict(v) if key == "errors" else v for key, v in vars(error).items()}
+
+
+def _copies(error: MonuvError) -> list[MonuvError]:
+    return [
+        pickle.loads(pickle.dumps(error)),
+        pickle.loads(pickle.dumps(error, protocol=0)),
+        copy.copy(error),
+        copy.deepcopy(error),
+    ]
+
+
+def test_every_class_is_covered() -> None:
+    """EVERY_ERROR holds one instance of each class of the tree."""
+    assert {type(e) for e in EVERY_ERROR} == set(TREE)
+
+
+@pytest.mark.parametrize("error", EVERY_ERROR, ids=lambda e: type(e).__name__)
+def test_errors_survive_pickle_and_copy(error: MonuvError) -> None:
+    """pickle, copy and deepcopy keep the type, str, args and every attribute."""
+    error.add_note("a note")
+    for copied in _copies(error):
+        assert type(copied) is type(error)
+        assert str(copied) == str(error)
+        assert copied.args == error.args
+        assert _attributes(copied) == _attributes(error)
+        assert getattr(copied, "__notes__", None) == ["a note"]
+    if isinstance(error, ValidationError):
+        for copied in _copies(error):
+            assert isinstance(copied, ValidationError)
+            with pytest.raises(TypeError):
+                copied.errors["x"] = ()  # type: ignore[index]  # still read-only
+
+
+def test_pickled_errors_hold_no_token() -> None:
+    """An error built from an answer that echoed the token pickles without any spelling of it."""
+    context = RequestContext(_REQUEST, Redactor(_SECRET))
+    echoed = f'{{"message": "bad {_SECRET}", "errors": {{"{_SECRET}": ["{_SECRET}"]}}}}'.encode()
+    for status in (401, 422, 429, 500, 503):
+        error = error_for_status(status, {"Retry-After": "1"}, echoed, context)
+        data = pickle.dumps(error)
+        for spelling in (_SECRET, quote(_SECRET, safe=""), quote_plus(_SECRET), "s3cret"):
+            assert spelling.encode() not in data, (status, spelling)

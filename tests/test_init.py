@@ -44,6 +44,7 @@ CONTRACT_NAMES = {
     "TransportError",
     "RequestTimeoutError",
     "UnexpectedResponseError",
+    "redact_url",
 }
 # Added beside the contract, as users would expect (its "add what users would
 # expect beside them"): the default base URL, the client's stats, the version, and

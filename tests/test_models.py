@@ -159,6 +159,16 @@ def test_user_repr_hides_api_token() -> None:
     assert "Maria" in repr(user)
 
 
+def test_camera_repr_hides_rtmp_url() -> None:
+    """A camera's rtmp_url (a publish credential) is kept but never shown by repr or str."""
+    camera = Camera(5, "Portão", rtmp_url="rtmp://live.monuv.com.br/live/stream-key-9f3a")
+    assert camera.rtmp_url == "rtmp://live.monuv.com.br/live/stream-key-9f3a"
+    for text in (repr(camera), str(camera)):
+        assert "stream-key-9f3a" not in text
+        assert "rtmp_url" not in text
+    assert "Portão" in repr(camera)
+
+
 def test_optional_fields_default_to_none_or_empty() -> None:
     """Missing optional fields are None, collections are empty."""
     client = Client(1, "Acme", DocumentType.CPF, "52998224725")

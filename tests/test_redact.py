@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from urllib.parse import quote, quote_plus
 
 import pytest
 from yarl import URL
 
+from monuv_async import MonuvClient, redact_url
 from monuv_async import _endpoints as ep
 from monuv_async._redact import MASK, Redactor
 
@@ -144,3 +146,63 @@ def test_masks_every_mix_of_spellings(spelling: str) -> None:
     """Each character may be spelled differently; the token is masked whatever the mix."""
     masked = Redactor("tok/en+s3cr&t=x y")(f"before {spelling} after")
     assert masked == "before *** after"
+
+
+@pytest.mark.parametrize("depth", [2, 3, 5])
+def test_any_depth_of_percent_encoding_is_masked(depth: int) -> None:
+    """The token quoted again and again (a login redirect's ?next=, per hop) is still masked."""
+    form = SECRET
+    for _ in range(depth):
+        form = quote(form, safe="")
+    text = f"302 to /login?next=%2Fapi%3Ftoken%3D{form}%26page%3D2"
+    assert Redactor(SECRET)(text) == "302 to /login?next=%2Fapi%3Ftoken%3D***%26page%3D2"
+
+
+def test_mixed_encodings_at_depth_are_masked() -> None:
+    """PHP's \\/ and HTML entities, then percent-encoded twice, are masked too."""
+    escaped = SECRET.replace("/", "\\/").replace("&", "&amp;")
+    for text in (quote(quote(escaped, safe=""), safe=""), quote(quote_plus(SECRET), safe="")):
+        assert Redactor(SECRET)(f"a {text} b") == f"a {MASK} b"
+
+
+def test_rtmp_urls_are_masked_in_bodies_and_text() -> None:
+    """A camera's rtmp_url in quoted JSON, and any rtmp:// URL's path, become ***."""
+    body = json.dumps({"id": 1, "rtmp_url": "rtmp://live.monuv.com.br/live/key-123"})
+    assert "key-123" not in Redactor()(body)
+    assert '"rtmp_url": "***"' in Redactor()(body)
+    line = "publish to RTMPS://live.monuv.com.br:443/live/key-123?x=1 now"
+    assert Redactor()(line) == "publish to RTMPS://live.monuv.com.br:443/*** now"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.monuv.com.br/api/v1/events?page=2&token=abc%2Fdef&x=1",
+        "https://app.monuv.com.br/api/client/block/abc%2Fdef/11222333000181",
+        "https://app.monuv.com.br/api/user/unblock/abc%2Fdef/4",
+    ],
+)
+def test_redact_url_masks_the_token_by_its_place(url: str) -> None:
+    """Whatever the token, its query value and block/unblock segment are masked."""
+    assert "abc" not in redact_url(url)
+    assert redact_url(URL(url, encoded=True)) == redact_url(url)
+    assert MASK in redact_url(url)
+
+
+def test_redact_url_masks_every_live_clients_token_anywhere() -> None:
+    """A live client's token is masked wherever it appears, in any spelling; gone with it."""
+    token = "live-client/tok+en"
+    client = MonuvClient(token)
+    echoed = f"https://gw.example/login?next={quote(quote(token, safe=''), safe='')}"
+    assert "live-client" not in redact_url(echoed)
+    del client
+    gc.collect()
+    assert "live-client" in redact_url(echoed)  # only secrets the process still holds
+
+
+def test_redact_url_keeps_the_rest() -> None:
+    """Everything but the token is kept: host, path, other parameters."""
+    url = "https://app.monuv.com.br/api/v1/events?token=abc&page=2&start_at=2026-11-01"
+    assert redact_url(url) == (
+        "https://app.monuv.com.br/api/v1/events?token=***&page=2&start_at=2026-11-01"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from datetime import UTC
 
 import aiohttp
@@ -13,7 +14,7 @@ from yarl import URL
 import monuv_async._requester as requester_module
 from monuv_async import _endpoints as endpoints
 from monuv_async._requester import Requester
-from monuv_async.errors import ServerError
+from monuv_async.errors import MonuvError, ServerError
 from monuv_async.retry import RetryPolicy
 from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
@@ -99,3 +100,27 @@ async def test_a_closed_requester_refuses_before_sending() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         await engine.call(endpoints.block_user(1))
     assert transport.requests == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        MockResponse(500, content=f"<html>GET /x?token={TOKEN} failed</html>".encode()),
+        MockResponse(200, content=f"not JSON, token={TOKEN}".encode()),
+        MockResponse(404, json={"message": f"no {TOKEN}"}),
+    ],
+    ids=["5xx-echo", "bad-body", "4xx"],
+)
+async def test_no_frame_on_the_traceback_holds_the_token(answer: MockResponse) -> None:
+    """Every local of every library frame left on the error's traceback is free of the token."""
+    engine = requester(MockTransport(lambda _: answer))
+    with pytest.raises(MonuvError) as info:
+        await engine.call(endpoints.block_user(4))  # the token in the path, too
+    summary = traceback.TracebackException.from_exception(info.value, capture_locals=True)
+    library = [f for f in summary.stack if "monuv_async" in f.filename]
+    assert library  # the frames are there, with their locals
+    for frame in library:
+        assert frame.locals is not None
+        for name, value in frame.locals.items():
+            assert "engine-s3cret" not in value, (frame.name, name)
+    assert "block/***/4" in "".join(summary.format())  # the request line stays, masked

@@ -6,6 +6,7 @@ import inspect
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -534,3 +535,66 @@ def test_camera_update_wire_body() -> None:
         "history_days": 3,
         "latitude": "-23.1",
     }
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("client_id", 2**64),
+        ("history_days", 10**30),
+        ("resolution_id", 2**63),
+    ],
+)
+def test_camera_ints_too_large_to_send_are_refused(field: str, value: int) -> None:
+    """client_id=2**64, history_days=10**30: refused at construction, naming the field."""
+    fields: dict[str, Any] = {"client_id": 1, "description": "Portão", field: value}
+    with pytest.raises(ValueError, match=rf"^{field}: must be <="):
+        NewCamera(**fields)
+
+
+@pytest.mark.parametrize(
+    "value", ["1_0", "\u0663\u0660", "\uff11\uff12", " 12", "12 ", "1e1", "+-1", ".", "0x1"]
+)
+def test_coordinates_must_be_plain_ascii_decimals(value: str) -> None:
+    """Strings float() reads but a server may not ("1_0", Arabic-Indic, full-width) are refused."""
+    with pytest.raises(ValueError, match=r"^latitude: must be plain decimals"):
+        NewCamera(1, "c", latitude=value)
+
+
+@pytest.mark.parametrize("value", ["-23.5505", "23", "+1.5", "-0.5", ".5", "10."])
+def test_plain_decimal_coordinates_are_sent_verbatim(value: str) -> None:
+    """Plain ASCII decimals are accepted and sent as given."""
+    assert NewCamera(1, "c", latitude=value).to_wire()["latitude"] == value
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda v: NewUser("Ana", v, "119", "pw"), "email"),
+        (lambda v: NewUser(v, "a@b.com", "119", "pw"), "name"),
+        (lambda v: NewUser("Ana", "a@b.com", v, "pw"), "phone"),
+        (lambda v: NewUser("Ana", "a@b.com", "119", v), "password"),
+        (lambda v: NewCamera(1, "c", camera_address=f"{v}\x00"), "camera_address"),
+        (lambda v: NewCamera(1, f"{v}\x1b]52;c;aGk=\x07"), "description"),
+    ],
+)
+def test_control_characters_are_refused_in_text_fields(
+    build: Callable[[str], object], field: str
+) -> None:
+    """A trailing newline or NUL in an e-mail, an escape sequence in a description: refused."""
+    for bad in ("ana@example.com\n", "an\x00a"):
+        with pytest.raises(ValueError, match=rf"^{field}: must not hold control"):
+            build(bad)
+
+
+def test_lone_surrogates_are_refused_naming_the_field() -> None:
+    """A lone surrogate fails at construction (naming the field), not inside the JSON encoder."""
+    with pytest.raises(ValueError, match=r"^description: holds a lone surrogate"):
+        NewCamera(1, "Cam \ud800")
+    with pytest.raises(ValueError, match=r"^name: holds a lone surrogate"):
+        NewUser("\udc00", "a@b.com", "119", "pw")
+
+
+def test_multiline_description_is_accepted() -> None:
+    """A description may span lines: free text keeps its newlines."""
+    assert NewCamera(1, "Portão\nlado norte").to_wire()["description"] == "Portão\nlado norte"

@@ -258,18 +258,33 @@ async def test_429_storm_waits_the_retry_after_not_the_backoff(op: str) -> None:
     assert delays == [0.01] * 6
 
 
-async def test_retry_after_beyond_max_backoff_is_capped() -> None:
-    """Retry-After: 600 under max_backoff=0.02 waits 0.02 s, then succeeds."""
+async def test_retry_after_beyond_max_backoff_is_waited_in_full() -> None:
+    """Retry-After: 5 under max_backoff=0.02 waits the 5 s asked for, then succeeds."""
     delays: list[float] = []
     async with small_sim(TOKEN) as sim:
-        sim.inject("camera_options", Fault.retry_after(600), Fault.retry_after(600))
+        sim.inject("camera_options", Fault.retry_after(5), Fault.retry_after(5))
         retry = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.02)
         async with MonuvClient(sim.token, base_url=sim.url, retry=retry) as monuv:
             with pytest.MonkeyPatch.context() as patch:
                 patch.setattr(requester_module, "_sleep", spy_sleep(delays))
                 await monuv.camera_options()
         assert sim.stats.requests["camera_options"] == 3
-    assert delays == [0.02, 0.02]
+    assert delays == [5.0, 5.0]
+
+
+async def test_retry_after_beyond_max_retry_after_is_raised_not_retried_early() -> None:
+    """Retry-After: 600 beyond max_retry_after=60: one request, the error says 600 s."""
+    delays: list[float] = []
+    async with small_sim(TOKEN) as sim:
+        sim.inject("camera_options", Fault.retry_after(600))
+        async with MonuvClient(sim.token, base_url=sim.url) as monuv:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(requester_module, "_sleep", spy_sleep(delays))
+                with pytest.raises(RateLimitError) as info:
+                    await monuv.camera_options()
+        assert sim.stats.requests["camera_options"] == 1
+    assert info.value.retry_after == 600.0
+    assert delays == []
 
 
 # -- creates: retried only on 429 or when never sent -------------------------------------

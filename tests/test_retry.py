@@ -221,8 +221,36 @@ def test_retry_after_honoured(retry_after: float, expected: float) -> None:
         assert POLICY.delay(attempt, retry_after=retry_after, rng=random.Random(1)) == expected
 
 
-@pytest.mark.parametrize("retry_after", [8.5, 60.0, 3600.0, math.inf])
-def test_retry_after_capped(retry_after: float) -> None:
-    """A Retry-After longer than max_backoff is cut to max_backoff."""
-    assert POLICY.delay(1, retry_after=retry_after) == 8.0
-    assert RetryPolicy(max_backoff=2.0).delay(3, retry_after=retry_after) == 2.0
+@pytest.mark.parametrize("retry_after", [8.5, 30.0, 60.0])
+def test_retry_after_beyond_max_backoff_is_waited_in_full(retry_after: float) -> None:
+    """A Retry-After longer than max_backoff (up to max_retry_after) is never cut short."""
+    assert POLICY.delay(1, retry_after=retry_after) == retry_after
+    assert RetryPolicy(max_backoff=2.0).delay(3, retry_after=retry_after) == retry_after
+
+
+@pytest.mark.parametrize("retry_after", [60.5, 3600.0, math.inf])
+def test_retry_after_beyond_max_retry_after_is_not_retried(retry_after: float) -> None:
+    """A server asking for longer than max_retry_after is not hit again early: no retry."""
+    error = RateLimitError("slow", retry_after=retry_after)
+    assert not POLICY.should_retry(error, idempotent=True, attempt=1)
+    assert RetryPolicy(max_retry_after=5000.0).should_retry(error, idempotent=True, attempt=1) is (
+        retry_after <= 5000.0
+    )
+
+
+def test_a_503_retry_after_is_honoured_like_a_429s() -> None:
+    """A 503's Retry-After counts as a 429's: beyond the cap, no retry."""
+    assert POLICY.should_retry(
+        ServerError("x", status=503, retry_after=0.5), idempotent=True, attempt=1
+    )
+    assert not POLICY.should_retry(
+        ServerError("x", status=503, retry_after=61.0), idempotent=True, attempt=1
+    )
+
+
+def test_max_retry_after_default_and_checks() -> None:
+    """max_retry_after defaults to 60 s and is checked like the other fields."""
+    assert RetryPolicy().max_retry_after == 60.0
+    for bad in (-1.0, math.nan, math.inf):
+        with pytest.raises(ValueError, match=r"^max_retry_after"):
+            RetryPolicy(max_retry_after=bad)

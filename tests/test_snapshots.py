@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import gzip
+import os
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from _loopback import serve
+from aiohttp import web
 from yarl import URL
 
-from monuv_async import Event, MonuvClient, NotFoundError, RetryPolicy, TransportError
+import monuv_async._snapshots as snapshots_module
+from monuv_async import (
+    Event,
+    MonuvClient,
+    MonuvError,
+    NotFoundError,
+    RetryPolicy,
+    TransportError,
+)
 from monuv_async._context import RequestContext
 from monuv_async._redact import Redactor
 from monuv_async._snapshots import download_once, request_line, snapshot_path
@@ -217,4 +230,111 @@ async def test_one_try_answered_404_raises_it_with_host_and_path_only(tmp_path: 
         await try_once(MockResponse(404, content=b"gone"), tmp_path / "7.jpg")
     assert info.value.request == "GET img.test/path/7.jpg"
     assert "sig=abc" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+JPEG = b"\xff\xd8\xff" + bytes(range(256)) * 40 + b"\xff\xd9"
+AT = datetime(2026, 11, 20, 15, 30)
+
+
+def image_routes(body: bytes, **headers: str) -> dict[tuple[str, str], Any]:
+    async def image(_: web.Request) -> web.Response:
+        return web.Response(body=body, headers={"Content-Type": "image/jpeg", **headers})
+
+    return {("GET", "/snap/{name}"): image}
+
+
+def events_at(url: str, *ids: int) -> list[Event]:
+    return [Event(i, AT, 1, event_url=f"{url}/snap/{i}.jpg") for i in ids]
+
+
+async def test_a_gzip_encoded_image_is_saved_whole(tmp_path: Path) -> None:
+    """An image sent with Content-Encoding: gzip is inflated and saved, not 'cut short'."""
+    async with (
+        serve(image_routes(gzip.compress(JPEG), **{"Content-Encoding": "gzip"})) as srv,
+        MonuvClient(TOKEN, base_url=srv.url) as monuv,
+    ):
+        results = [r async for r in monuv.download_snapshots(events_at(srv.url, 7), tmp_path)]
+    assert [r.status for r in results] == ["downloaded"], results
+    assert (tmp_path / "7.jpg").read_bytes() == JPEG
+
+
+async def test_a_symlink_planted_as_the_part_file_is_never_written_through(
+    tmp_path: Path,
+) -> None:
+    """<id>.jpg.part pointing outside dest_dir: the target stays as it was, the image lands."""
+    outside = tmp_path / "victim.txt"
+    outside.write_text("precious")
+    dest = tmp_path / "snaps"
+    dest.mkdir()
+    (dest / "7.jpg.part").symlink_to(outside)
+    async with (
+        serve(image_routes(JPEG)) as srv,
+        MonuvClient(TOKEN, base_url=srv.url) as monuv,
+    ):
+        results = [r async for r in monuv.download_snapshots(events_at(srv.url, 7), dest)]
+    assert outside.read_text() == "precious"
+    assert [r.status for r in results] == ["downloaded"]
+    assert (dest / "7.jpg").read_bytes() == JPEG
+    assert not (dest / "7.jpg").is_symlink()
+
+
+async def test_the_part_file_is_created_exclusively(tmp_path: Path) -> None:
+    """A .part planted between the stale-file cleanup and the open is refused (O_EXCL)."""
+    target = tmp_path / "victim.txt"
+    target.write_text("precious")
+    path = tmp_path / "7.jpg"
+
+    class Planting:
+        """A transport that plants a link where the .part file goes, then streams."""
+
+        async def send(self, *_: Any) -> Any:
+            raise NotImplementedError
+
+        async def stream(self, *_: Any) -> Any:
+            raise AssertionError("the partial file must not have been opened")
+
+    real_open = os.open
+
+    def planting_open(name: Any, flags: int, mode: int = 0o777) -> int:
+        Path(name).symlink_to(target)
+        return real_open(name, flags, mode)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshots_module.os, "open", planting_open)
+        with pytest.raises(OSError, match="exists"):
+            await download_once(
+                Planting(),  # type: ignore[arg-type]
+                URL("http://img.test/7.jpg"),
+                path,
+                client_timeout=aiohttp.ClientTimeout(total=5),
+                context=RequestContext("GET img.test/7.jpg", Redactor(TOKEN)),
+            )
+    assert target.read_text() == "precious"
+
+
+async def test_a_hostile_id_fails_its_own_item_only(tmp_path: Path) -> None:
+    """An event id of 300 digits (a file name too long) fails that item; the others download."""
+    async with (
+        serve(image_routes(JPEG)) as srv,
+        MonuvClient(TOKEN, base_url=srv.url) as monuv,
+    ):
+        events = events_at(srv.url, 1, 10**300, 2)
+        results = [r async for r in monuv.download_snapshots(events, tmp_path)]
+    by_id = {r.event_id: r for r in results}
+    assert by_id[1].status == by_id[2].status == "downloaded"
+    assert by_id[10**300].status == "failed"
+    assert isinstance(by_id[10**300].error, MonuvError)
+    assert "cannot write" in str(by_id[10**300].error)
+
+
+async def test_an_image_over_max_snapshot_bytes_fails_its_item(tmp_path: Path) -> None:
+    """An image longer than max_snapshot_bytes fails with UnexpectedResponseError, no file left."""
+    async with (
+        serve(image_routes(JPEG)) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_snapshot_bytes=1000) as monuv,
+    ):
+        results = [r async for r in monuv.download_snapshots(events_at(srv.url, 7), tmp_path)]
+    assert [r.status for r in results] == ["failed"]
+    assert isinstance(results[0].error, UnexpectedResponseError)
     assert list(tmp_path.iterdir()) == []

@@ -128,6 +128,10 @@ class Collected:
         self.errors.append(error)
         self.add(source, *exception_texts(error))
         self.add(source, "".join(traceback.format_exception(error)))
+        # As error reporters that capture locals see it (Sentry, `pytest -l`):
+        # the repr of every local of every frame on the traceback, down the chain.
+        with_locals = traceback.TracebackException.from_exception(error, capture_locals=True)
+        self.add(f"{source} (locals)", "".join(with_locals.format()))
 
     async def attempt(self, source: str, call: Callable[[], Awaitable[Any]]) -> None:
         try:

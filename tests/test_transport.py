@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
 from collections.abc import AsyncIterator
 
@@ -16,7 +17,7 @@ from yarl import URL
 from monuv_async._context import RequestContext
 from monuv_async._redact import Redactor
 from monuv_async._transport import AiohttpTransport, Answer, map_exception
-from monuv_async.errors import RequestTimeoutError, TransportError
+from monuv_async.errors import RequestTimeoutError, TransportError, UnexpectedResponseError
 
 TOKEN = "s3cr3t-token"
 URL_WITH_TOKEN = URL(f"http://monuv.test/api/v1/cameras/create?token={TOKEN}")
@@ -191,3 +192,75 @@ async def test_cancellation_is_not_mapped(session: aiohttp.ClientSession) -> Non
         mocked.get(URL_WITH_TOKEN, exception=asyncio.CancelledError())
         with pytest.raises(asyncio.CancelledError):
             await send(session)
+
+
+def gzip_bomb(inflated: int) -> bytes:
+    """A gzip body that inflates to ``inflated`` zero bytes (a few KB on the wire)."""
+    return gzip.compress(b"\0" * inflated, compresslevel=9)
+
+
+async def test_an_answer_over_max_response_bytes_is_refused_after_decompression() -> None:
+    """A 4 KB gzip body inflating to 2 MiB, cap 1 MiB: UnexpectedResponseError, no body kept."""
+    bomb = gzip_bomb(2 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024  # small on the wire: only the inflated size is over
+
+    async def inflating(_: web.Request) -> web.Response:
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip"})
+
+    async with (
+        serve({("GET", "/api/v1/cameras/create"): inflating}) as srv,
+        aiohttp.ClientSession() as s,
+    ):
+        transport = AiohttpTransport(s, max_response_bytes=1024 * 1024)
+        url = URL(f"{srv.url}/api/v1/cameras/create?token={TOKEN}")
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes") as info:
+            await transport.send("GET", url, None, aiohttp.ClientTimeout(total=5), CONTEXT)
+        assert info.value.request == REQUEST
+        # The connection was let go, not leaked: the pool holds nothing acquired.
+        assert s.connector is not None
+        assert not s.connector._acquired
+        # And the session still works.
+        small = AiohttpTransport(s, max_response_bytes=4 * 1024 * 1024)
+        answer = await small.send("GET", url, None, aiohttp.ClientTimeout(total=5), CONTEXT)
+    assert len(answer.body) == 2 * 1024 * 1024
+
+
+async def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
+    """A plain body whose Content-Length is over the cap is refused before reading."""
+
+    async def big(_: web.Request) -> web.Response:
+        return web.Response(body=b"x" * 5000)
+
+    async with serve({("GET", "/big"): big}) as srv, aiohttp.ClientSession() as s:
+        transport = AiohttpTransport(s, max_response_bytes=4096)
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes"):
+            await transport.send(
+                "GET", URL(f"{srv.url}/big"), None, aiohttp.ClientTimeout(total=5), CONTEXT
+            )
+
+
+async def test_a_callers_raise_for_status_session_still_hands_back_the_status() -> None:
+    """A session made with raise_for_status=True: a 404 is an Answer, not an aiohttp error."""
+
+    async def missing(_: web.Request) -> web.Response:
+        return web.json_response({"message": "no such camera"}, status=404)
+
+    async with (
+        serve({("GET", "/api/v1/cameras/create"): missing, ("GET", "/gone.jpg"): missing}) as srv,
+        aiohttp.ClientSession(raise_for_status=True) as s,
+    ):
+        transport = AiohttpTransport(s)
+        url = URL(f"{srv.url}/api/v1/cameras/create?token={TOKEN}")
+        answer = await transport.send("GET", url, None, aiohttp.ClientTimeout(total=5), CONTEXT)
+        streamed = await transport.stream(
+            URL(f"{srv.url}/gone.jpg"), lambda _: None, aiohttp.ClientTimeout(total=5), CONTEXT
+        )
+    assert (answer.status, streamed.status) == (404, 404)
+    assert b"no such camera" in answer.body
+
+
+def test_an_answers_repr_shows_neither_headers_nor_body() -> None:
+    """An echoed token in an answer's body or headers is not in its repr (debuggers show it)."""
+    answer = Answer(500, {"Location": f"/x?token={TOKEN}"}, f"token={TOKEN}".encode())
+    assert TOKEN not in repr(answer)
+    assert "500" in repr(answer)

@@ -119,3 +119,25 @@ async def uses_everything(session: aiohttp.ClientSession) -> None:
         assert_type((error.code, error.msg), tuple[int, str])
     except MonuvError as error:
         assert_type(str(error), str)
+
+
+# Appended (not merged into the imports above) to keep merges of this file simple.
+from yarl import URL  # noqa: E402
+
+from monuv_async import ServerError, redact_url  # noqa: E402
+
+
+async def hardening() -> None:
+    """The hardening surface: redact_url, byte caps, max_retry_after, a 503's retry_after."""
+    assert_type(redact_url("https://app.monuv.com.br/api/v1/events?token=x"), str)
+    assert_type(redact_url(URL("https://app.monuv.com.br/api/user/block/x/1")), str)
+    policy = RetryPolicy(attempts=3, max_retry_after=60.0)
+    assert_type(policy.max_retry_after, float)
+    async with MonuvClient(
+        "token", retry=policy, max_response_bytes=32 * 2**20, max_snapshot_bytes=8 * 2**20
+    ):
+        pass
+    try:
+        pass
+    except ServerError as error:
+        assert_type(error.retry_after, float | None)
