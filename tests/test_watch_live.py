@@ -33,8 +33,9 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=SP)
 INTERVAL = 120.0
 LOOKBACK = timedelta(minutes=15)
 LATE_BY = timedelta(minutes=5)
-# Client retries without waiting (a Retry-After is cut to max_backoff = 0);
-# the watch gives up after more than 3 failed polls in a row.
+# Client retries without waiting; a Retry-After beyond the policy's
+# max_retry_after (60 s) fails the poll at once, for the watch to wait out.
+# The watch gives up after more than 3 failed polls in a row.
 QUICK = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
 
 
@@ -167,8 +168,9 @@ def burst(make: Callable[[], Fault], n: int) -> list[Fault]:
 
 
 FAULTS: Mapping[int, Sequence[Fault]] = {
-    # 6 x 429 = two failed polls (3 tries each), the watch waiting out Retry-After.
-    40: burst(lambda: Fault.retry_after(500), 6),
+    # 3 x 429 asking for 500 s = three failed polls (beyond max_retry_after, the
+    # client does not wait itself), the watch waiting out Retry-After each time.
+    40: burst(lambda: Fault.retry_after(500), 3),
     # One 503 then an answer: the client's retry absorbs it, the poll succeeds.
     90: [Fault.status(503)],
     150: burst(lambda: Fault.status(503), 3),
