@@ -3,19 +3,22 @@
 Each model checks its fields at construction, so a typo raises a
 ``ValueError`` (or ``TypeError`` for a value of the wrong type) naming the
 field before anything reaches the network. ``to_wire()`` gives the JSON body,
-with ``None`` fields left out.
+with ``None`` fields left out, and ``extra`` (fields the library does not
+model, such as one Monuv has not documented) added to it: a JSON value per
+key, and a key that names a modelled field is a ``ValueError``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from ._checks import check_int
+from ._extra import EMPTY, check_extra, extra_repr
 from .documents import digits_only, is_valid_cep, is_valid_cnpj, is_valid_cpf
 from .models import DocumentType, UserType
 
@@ -88,8 +91,29 @@ def _coordinate(limit: float) -> Any:
     return validate
 
 
+def _frozen_extra(value: object) -> Any:
+    return check_extra(value, ())
+
+
+def _no_collision(instance: Any, _: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    # The collision check needs the model's own fields, so it runs as a validator.
+    check_extra(value, (f.name for f in attrs.fields(type(instance)) if f.name != "extra"))
+
+
+def _extra_field() -> Any:
+    """``extra``: more body fields, JSON values, frozen; never part of the hash."""
+    return attrs.field(
+        default=EMPTY,
+        kw_only=True,
+        converter=_frozen_extra,
+        validator=_no_collision,
+        repr=extra_repr,
+        hash=False,
+    )
+
+
 def _wire(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
-    skip = set(exclude)
+    skip = {"extra", *exclude}
     body: dict[str, Any] = {}
     for field in attrs.fields(type(instance)):
         if field.name in skip:
@@ -100,6 +124,12 @@ def _wire(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
         if isinstance(value, DocumentType | UserType):
             value = int(value)
         body[field.name] = value
+    return body
+
+
+def _with_extra(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    # After the modelled fields: extra keys never collide (checked at construction).
+    body.update(extra)
     return body
 
 
@@ -119,6 +149,7 @@ class NewUser:
     password_conf: str | None = attrs.field(
         default=None, kw_only=True, validator=_optional_str, repr=False
     )
+    extra: Mapping[str, Any] = _extra_field()
 
     @email.validator
     def _check_email(self, _: attrs.Attribute[str], value: str) -> None:
@@ -135,7 +166,7 @@ class NewUser:
         """The JSON body of a create-user request."""
         body = _wire(self)
         body["password_conf"] = self.password if self.password_conf is None else self.password_conf
-        return body
+        return _with_extra(body, self.extra)
 
 
 def _users_converter(value: object) -> tuple[NewUser, ...]:
@@ -169,6 +200,7 @@ class NewClient:
     state: str = attrs.field(validator=_required_str)
     address_comp: str | None = attrs.field(default=None, kw_only=True, validator=_optional_str)
     users: tuple[NewUser, ...] = attrs.field(default=(), kw_only=True, converter=_users_converter)
+    extra: Mapping[str, Any] = _extra_field()
 
     @document_number.validator
     def _check_document(self, _: attrs.Attribute[str], value: str) -> None:
@@ -194,7 +226,7 @@ class NewClient:
         body = _wire(self, exclude=("users",))
         if self.users:
             body["users"] = [user.to_wire() for user in self.users]
-        return body
+        return _with_extra(body, self.extra)
 
 
 @attrs.frozen(slots=True)
@@ -233,6 +265,7 @@ class _CameraFields:
     equipment_state: int | None = attrs.field(
         default=None, kw_only=True, validator=_optional_positive_int
     )
+    extra: Mapping[str, Any] = _extra_field()
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body of the request, ``None`` fields left out."""
@@ -241,7 +274,7 @@ class _CameraFields:
         for key in ("latitude", "longitude"):
             if key in body:
                 body[key] = _coordinate_text(body[key])
-        return body
+        return _with_extra(body, self.extra)
 
 
 def _coordinate_text(value: float | str) -> str:
