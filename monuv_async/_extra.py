@@ -3,8 +3,10 @@
 Response models keep the keys Monuv sends that they do not model in
 ``extra``; request models send their ``extra`` as additional body fields.
 Both show ``extra`` in ``repr`` with the value of any key that looks secret
-replaced by ``***``: an unknown field named ``api_token`` or ``stream_key``
-is as secret as a known one.
+replaced by ``***`` (an unknown field named ``api_token`` or ``stream_key``
+is as secret as a known one), and text, lists and objects only by their
+type and size: an unknown field may hold the partner token echoed back by
+the server, which no model can recognise (it never sees the token).
 """
 
 from __future__ import annotations
@@ -36,10 +38,30 @@ def looks_secret(key: str) -> bool:
     return _SECRET.search(key) is not None
 
 
+class _Shown:
+    """A value as ``repr`` shows it inside ``extra``."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _shown(key: str, value: object) -> object:
+    if looks_secret(key):
+        return _Shown(MASK)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    size = f" of {len(value)}" if isinstance(value, str | list | dict) else ""
+    return _Shown(f"<{type(value).__name__}{size}>")
+
+
 def extra_repr(value: Mapping[str, Any]) -> str:
-    """``extra`` for a ``repr``: secret-looking keys' values masked."""
-    shown = {k: MASK if looks_secret(str(k)) else v for k, v in value.items()}
-    return repr(shown)
+    """``extra`` for a ``repr``: secret-looking keys masked, text shown only by its size."""
+    return repr({k: _shown(str(k), v) for k, v in value.items()})
 
 
 def check_json(field: str, value: object, depth: int = 0) -> None:

@@ -87,7 +87,7 @@ def test_new_user_signature_matches_the_contract() -> None:
     positional = [p.name for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     keyword = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
     assert positional == ["name", "email", "phone", "password"]
-    assert keyword == ["user_type", "password_conf"]
+    assert keyword == ["user_type", "password_conf", "extra"]
     user = NewUser("Maria", "maria@example.com", "11999999999", "pw-1234")
     assert user.user_type is UserType.COMUM
     assert user.password_conf is None
@@ -205,7 +205,7 @@ def test_new_client_positional_shape() -> None:
     assert (client.address, client.address_number, client.address_nh) == ("street", "10", "nh")
     params = inspect.signature(NewClient).parameters
     keyword = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
-    assert keyword == ["address_comp", "users"]
+    assert keyword == ["address_comp", "users", "extra"]
     assert client.users == ()
     assert client.address_comp is None
 
@@ -354,8 +354,9 @@ def test_new_camera_shape() -> None:
     positional = [p.name for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     keyword = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
     assert positional == ["client_id", "description"]
-    assert set(keyword) == {"camera_address", "latitude", "longitude", *CAMERA_ID_FIELDS}
-    assert all(params[name].default is None for name in keyword)
+    assert set(keyword) == {"camera_address", "latitude", "longitude", "extra", *CAMERA_ID_FIELDS}
+    assert all(params[name].default is None for name in keyword if name != "extra")
+    assert params["extra"].default == {}
     with pytest.raises(TypeError):
         NewCamera(1, "Portaria", "Rua A")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
@@ -368,7 +369,14 @@ def test_camera_update_shape() -> None:
     positional = [p.name for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     keyword = {p.name for p in params.values() if p.kind is p.KEYWORD_ONLY}
     assert positional == ["client_id"]
-    assert keyword == {"description", "camera_address", "latitude", "longitude", *CAMERA_ID_FIELDS}
+    assert keyword == {
+        "description",
+        "camera_address",
+        "latitude",
+        "longitude",
+        "extra",
+        *CAMERA_ID_FIELDS,
+    }
     assert CameraUpdate(3).to_wire() == {"client_id": 3}
     with pytest.raises(TypeError):
         CameraUpdate(3, "Portaria")  # type: ignore[call-arg]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from monuv_async import _wire
@@ -168,10 +169,10 @@ def test_bare_object_and_one_element_list_agree(
 
 
 @pytest.mark.parametrize(("name", "cls"), FIXTURE_MODELS)
-def test_unknown_fields_ignored(
+def test_unknown_fields_kept_in_extra(
     fixture_json: Callable[[str], Any], name: str, cls: type[Any]
 ) -> None:
-    """Extra keys, at the top and nested, change nothing."""
+    """Unknown keys, at the top and nested, change no modelled field and land in ``extra``."""
     data = fixture_json(name)
     obj = data[0] if isinstance(data, list) else data
     expected = read(obj, cls)
@@ -182,7 +183,14 @@ def test_unknown_fields_ignored(
             for item in value:
                 if isinstance(item, dict):
                     item["another_unknown"] = None
-    assert read(noisy, cls) == expected
+    got = read(noisy, cls)
+
+    def modelled(model: Any) -> Any:
+        return attrs.asdict(model, filter=lambda field, _: field.name != "extra")
+
+    assert modelled(got) == modelled(expected)
+    assert dict(got.extra) == {"brand_new_field": {"nested": [1, 2, 3]}}
+    assert expected.extra == {}
 
 
 @pytest.mark.parametrize("tz", [UTC, timezone(timedelta(hours=5, minutes=30)), ZoneInfo("UTC")])

@@ -29,7 +29,7 @@ __all__ = [
     "format_table",
 ]
 
-EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event))
+EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event) if field.name != "extra")
 """The columns of ``monuv events`` output, in order (also the JSON keys)."""
 
 
