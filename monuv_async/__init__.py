@@ -11,7 +11,11 @@
 
 from __future__ import annotations
 
+from ._extra import JSONValue
+from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo
+from ._raw import RawResponse
 from ._snapshots import SnapshotResult
+from ._transport import USER_AGENT
 from ._version import __version__
 from .backfill import Backfill, Split
 from .checkpoint import Checkpoint
@@ -49,6 +53,7 @@ from .watch import EventWatch, WatchCheckpoint
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "USER_AGENT",
     "APIError",
     "AuthenticationError",
     "Backfill",
@@ -64,6 +69,7 @@ __all__ = [
     "Event",
     "EventPage",
     "EventWatch",
+    "JSONValue",
     "Manufacturer",
     "MonuvClient",
     "MonuvError",
@@ -73,8 +79,13 @@ __all__ = [
     "NotFoundError",
     "OperationFailedError",
     "RateLimitError",
+    "RawResponse",
+    "RequestHook",
+    "RequestInfo",
     "RequestTimeoutError",
     "Resolution",
+    "ResponseHook",
+    "ResponseInfo",
     "RetryPolicy",
     "ServerError",
     "SnapshotResult",

@@ -22,7 +22,7 @@ from ._redact import MASK
 __all__ = ["EMPTY", "JSONValue", "check_extra", "check_json", "extra_repr", "looks_secret"]
 
 JSONValue: TypeAlias = (
-    "None | bool | int | float | str | Sequence[JSONValue] | Mapping[str, JSONValue]"
+    "bool | int | float | str | Sequence[JSONValue] | Mapping[str, JSONValue] | None"
 )
 """A value JSON can carry: ``None``, a bool, number or str, a list or str-keyed object of them."""
 

@@ -14,6 +14,7 @@ chunks (snapshot images, which :mod:`monuv_async._snapshots` writes to disk).
 from __future__ import annotations
 
 import asyncio
+import platform
 from collections.abc import Callable, Mapping
 from typing import Protocol, runtime_checkable
 
@@ -22,9 +23,10 @@ import attrs
 from yarl import URL
 
 from ._context import RequestContext
+from ._version import __version__
 from .errors import RequestTimeoutError, TransportError
 
-__all__ = ["AiohttpTransport", "Answer", "Transport", "map_exception"]
+__all__ = ["USER_AGENT", "AiohttpTransport", "Answer", "Transport", "map_exception"]
 
 _CHUNK = 64 * 1024
 
@@ -33,8 +35,10 @@ _CHUNK = 64 * 1024
 # trouble aiohttp only finds out while connecting.
 _FAILURES = (aiohttp.ClientError, TimeoutError, OSError, ValueError)
 
-_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-_ACCEPT = {"Accept": "application/json"}
+USER_AGENT = (
+    f"monuv-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
+)
+"""What the client says it is, so Monuv support can tell which client a partner runs."""
 
 
 @attrs.frozen(slots=True)
@@ -91,15 +95,22 @@ class AiohttpTransport:
 
     A caller's ``session`` is used as-is and never closed; the transport's
     own is closed by :meth:`aclose`. ``connections`` bounds its connection
-    pool (the client passes its ``max_concurrency``).
+    pool (the client passes its ``max_concurrency``). ``user_agent`` is sent
+    as the ``User-Agent`` of every request, a caller's session included.
     """
 
     def __init__(
-        self, session: aiohttp.ClientSession | None = None, *, connections: int = 8
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        connections: int = 8,
+        user_agent: str = USER_AGENT,
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._connections = connections
+        self._accept = {"Accept": "application/json", "User-Agent": user_agent}
+        self._json = {**self._accept, "Content-Type": "application/json"}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -133,7 +144,7 @@ class AiohttpTransport:
                 method,
                 url,
                 data=body,
-                headers=_JSON_HEADERS if body is not None else _ACCEPT,
+                headers=self._json if body is not None else self._accept,
                 timeout=client_timeout,
                 # A redirect would be followed with the token; Monuv's API does
                 # not redirect, so one means something is wrong: report it.
@@ -157,7 +168,9 @@ class AiohttpTransport:
         """Stream one ``GET``; see :meth:`Transport.stream`."""
         failure: TransportError
         try:
-            async with self.session.get(url, timeout=client_timeout) as response:
+            async with self.session.get(
+                url, timeout=client_timeout, headers={"User-Agent": self._accept["User-Agent"]}
+            ) as response:
                 if not 200 <= response.status < 300:
                     return Answer(response.status, response.headers, await response.read())
                 async for chunk in response.content.iter_chunked(_CHUNK):

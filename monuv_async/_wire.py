@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, tzinfo
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -278,7 +278,9 @@ def _event_readers(
             and name is not None
         ) or _EVENT_KEYS.issuperset(value):
             return Event(id_, at, kind, text, url, camera, name)
-        return Event(id_, at, kind, text, url, camera, name, extra=_unknown(value, _EVENT_KEYS))
+        return Event(
+            id_, at, kind, text, url, camera, name, extra=_unknown(value, _EVENT_KEYS) or {}
+        )
 
     def page(value: object, _: object = None) -> EventPage:
         body = _object(value)
@@ -312,7 +314,7 @@ def converter_for(tz: tzinfo) -> cattrs.Converter:
     conv.register_structure_hook_func(lambda t: t == Mapping[int, str], _int_keyed)
 
     def register(cls: type[Any], **renames: str) -> None:
-        overrides = {name: override(rename=wire) for name, wire in renames.items()}
+        overrides: dict[str, Any] = {n: override(rename=w) for n, w in renames.items()}
         fn = make_dict_structure_fn(cls, conv, extra=override(omit=True), **overrides)
         known = _known(cls, **renames)
 

@@ -43,10 +43,6 @@ class DocumentType(enum.IntEnum):
     CNPJ = 2
 
 
-def _extra() -> Any:
-    return attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
-
-
 class UserType(enum.IntEnum):
     """Role of a client user: COMUM (regular) or ADMIN."""
 
@@ -67,7 +63,7 @@ class User:
     updated_at: datetime | None = None
     update_user_id: int | None = None
     api_token: str | None = attrs.field(default=None, repr=False)
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -91,7 +87,7 @@ class Client:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     users: tuple[User, ...] = ()
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -103,7 +99,7 @@ class Camera:
     stream_status: int | None = None
     status_description: str | None = None
     rtmp_url: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -113,7 +109,7 @@ class CameraModel:
     id: int
     name: str
     manufacturer_id: int | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -123,7 +119,7 @@ class Manufacturer:
     id: int
     name: str
     camera_models: tuple[CameraModel, ...] = ()
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -132,7 +128,7 @@ class Resolution:
 
     id: int
     name: str
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -148,7 +144,7 @@ class CameraOptions:
     installation_local: Mapping[int, str] = attrs.field(factory=dict)
     installation_area: Mapping[int, str] = attrs.field(factory=dict)
     equipment_state: Mapping[int, str] = attrs.field(factory=dict)
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
     def manufacturer(self, name_or_id: str | int) -> Manufacturer:
         """The manufacturer with this id or (case-insensitive) name; ``KeyError`` if none."""
@@ -180,7 +176,7 @@ class Event:
     event_url: str | None = None
     camera_id: int | None = None
     camera_description: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -192,4 +188,4 @@ class EventPage:
     current_page: int
     last_page: int
     events: tuple[Event, ...] = ()
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)

@@ -100,18 +100,6 @@ def _no_collision(instance: Any, _: attrs.Attribute[Any], value: Mapping[str, An
     check_extra(value, (f.name for f in attrs.fields(type(instance)) if f.name != "extra"))
 
 
-def _extra_field() -> Any:
-    """``extra``: more body fields, JSON values, frozen; never part of the hash."""
-    return attrs.field(
-        default=EMPTY,
-        kw_only=True,
-        converter=_frozen_extra,
-        validator=_no_collision,
-        repr=extra_repr,
-        hash=False,
-    )
-
-
 def _wire(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     skip = {"extra", *exclude}
     body: dict[str, Any] = {}
@@ -149,7 +137,15 @@ class NewUser:
     password_conf: str | None = attrs.field(
         default=None, kw_only=True, validator=_optional_str, repr=False
     )
-    extra: Mapping[str, Any] = _extra_field()
+    # More body fields, JSON values, frozen; never part of the hash.
+    extra: Mapping[str, Any] = attrs.field(
+        default=EMPTY,
+        kw_only=True,
+        converter=_frozen_extra,
+        validator=_no_collision,
+        repr=extra_repr,
+        hash=False,
+    )
 
     @email.validator
     def _check_email(self, _: attrs.Attribute[str], value: str) -> None:
@@ -200,7 +196,15 @@ class NewClient:
     state: str = attrs.field(validator=_required_str)
     address_comp: str | None = attrs.field(default=None, kw_only=True, validator=_optional_str)
     users: tuple[NewUser, ...] = attrs.field(default=(), kw_only=True, converter=_users_converter)
-    extra: Mapping[str, Any] = _extra_field()
+    # More body fields, JSON values, frozen; never part of the hash.
+    extra: Mapping[str, Any] = attrs.field(
+        default=EMPTY,
+        kw_only=True,
+        converter=_frozen_extra,
+        validator=_no_collision,
+        repr=extra_repr,
+        hash=False,
+    )
 
     @document_number.validator
     def _check_document(self, _: attrs.Attribute[str], value: str) -> None:
@@ -265,7 +269,15 @@ class _CameraFields:
     equipment_state: int | None = attrs.field(
         default=None, kw_only=True, validator=_optional_positive_int
     )
-    extra: Mapping[str, Any] = _extra_field()
+    # More body fields, JSON values, frozen; never part of the hash.
+    extra: Mapping[str, Any] = attrs.field(
+        default=EMPTY,
+        kw_only=True,
+        converter=_frozen_extra,
+        validator=_no_collision,
+        repr=extra_repr,
+        hash=False,
+    )
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body of the request, ``None`` fields left out."""
