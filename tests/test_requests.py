@@ -542,3 +542,50 @@ def test_camera_update_wire_body() -> None:
         "history_days": 3,
         "latitude": "-23.1",
     }
+
+
+def test_extra_fields_are_sent_after_the_modelled_ones() -> None:
+    """Each request model sends its extra keys as more body fields, nested users too."""
+    user = NewUser("Ana", "ana@example.com", "119", "pw-123456", extra={"locale": "pt-BR"})
+    assert user.to_wire()["locale"] == "pt-BR"
+    camera = NewCamera(7, "Portaria", extra={"ptz": True, "tags": ["a"]})
+    assert camera.to_wire() == {
+        "client_id": 7,
+        "description": "Portaria",
+        "ptz": True,
+        "tags": ["a"],
+    }
+    assert CameraUpdate(7, extra={"demo": 1}).to_wire() == {"client_id": 7, "demo": 1}
+    client = NewClient(**client_args(users=(user,), extra={"segment": "retail"}))
+    body = client.to_wire()
+    assert body["segment"] == "retail"
+    assert body["users"][0]["locale"] == "pt-BR"
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda: NewCamera(7, "P", extra={"description": "x"}), "description"),
+        (lambda: CameraUpdate(7, extra={"client_id": 8}), "client_id"),
+        (
+            lambda: NewUser("A", "a@b.c", "1", "pw-123456", extra={"password_conf": "x"}),
+            "password_conf",
+        ),
+        (lambda: NewClient(**client_args(extra={"users": []})), "users"),
+    ],
+)
+def test_an_extra_key_naming_a_modelled_field_is_refused(build: Any, key: str) -> None:
+    """A collision is a ValueError naming the key, at construction."""
+    with pytest.raises(ValueError, match=f"extra: '{key}' is a modelled field"):
+        build()
+
+
+def test_extra_is_read_only_hides_secrets_and_keeps_models_hashable() -> None:
+    """extra cannot be changed afterwards, a secret-looking key is masked, hash still works."""
+    camera = NewCamera(7, "P", extra={"stream_password": "hunter22"})
+    with pytest.raises(TypeError):
+        camera.extra["x"] = 1  # type: ignore[index]
+    assert "hunter22" not in repr(camera)
+    assert hash(camera) == hash(NewCamera(7, "P"))
+    with pytest.raises(ValueError, match=r"extra\.x"):
+        NewCamera(7, "P", extra={"x": float("nan")})
