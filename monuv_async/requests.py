@@ -115,6 +115,16 @@ def _wire(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     return body
 
 
+# How every request model's ``extra`` is checked and shown: JSON values,
+# frozen, no modelled key, secrets masked in repr, never part of the hash.
+_EXTRA: dict[str, Any] = {
+    "converter": _frozen_extra,
+    "validator": _no_collision,
+    "repr": extra_repr,
+    "hash": False,
+}
+
+
 def _with_extra(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     # After the modelled fields: extra keys never collide (checked at construction).
     body.update(extra)
@@ -137,15 +147,7 @@ class NewUser:
     password_conf: str | None = attrs.field(
         default=None, kw_only=True, validator=_optional_str, repr=False
     )
-    # More body fields, JSON values, frozen; never part of the hash.
-    extra: Mapping[str, Any] = attrs.field(
-        default=EMPTY,
-        kw_only=True,
-        converter=_frozen_extra,
-        validator=_no_collision,
-        repr=extra_repr,
-        hash=False,
-    )
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, **_EXTRA)
 
     @email.validator
     def _check_email(self, _: attrs.Attribute[str], value: str) -> None:
@@ -196,15 +198,7 @@ class NewClient:
     state: str = attrs.field(validator=_required_str)
     address_comp: str | None = attrs.field(default=None, kw_only=True, validator=_optional_str)
     users: tuple[NewUser, ...] = attrs.field(default=(), kw_only=True, converter=_users_converter)
-    # More body fields, JSON values, frozen; never part of the hash.
-    extra: Mapping[str, Any] = attrs.field(
-        default=EMPTY,
-        kw_only=True,
-        converter=_frozen_extra,
-        validator=_no_collision,
-        repr=extra_repr,
-        hash=False,
-    )
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, **_EXTRA)
 
     @document_number.validator
     def _check_document(self, _: attrs.Attribute[str], value: str) -> None:
@@ -269,15 +263,7 @@ class _CameraFields:
     equipment_state: int | None = attrs.field(
         default=None, kw_only=True, validator=_optional_positive_int
     )
-    # More body fields, JSON values, frozen; never part of the hash.
-    extra: Mapping[str, Any] = attrs.field(
-        default=EMPTY,
-        kw_only=True,
-        converter=_frozen_extra,
-        validator=_no_collision,
-        repr=extra_repr,
-        hash=False,
-    )
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, **_EXTRA)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body of the request, ``None`` fields left out."""
