@@ -260,23 +260,32 @@ def _event_readers(
         at = parse_event_at(get("event_at"), tz)
         if type(kind) is not int:
             kind = _field_int(kind, "event_type")
-        if camera is not None and type(camera) is not int:
-            camera = _field_int(camera, "camera_id")
+        # One type test per field in the common case; a None (null or missing)
+        # clears `full`, and only then are the keys compared for unknown ones.
+        full = True
+        if type(camera) is not int:
+            if camera is None:
+                full = False
+            else:
+                camera = _field_int(camera, "camera_id")
         text, url, name = get("event_description"), get("event_url"), get("camera_description")
-        if text is not None and type(text) is not str:
-            text = _strict_str(text)
-        if url is not None and type(url) is not str:
-            url = _strict_str(url)
-        if name is not None and type(name) is not str:
-            name = _strict_str(name)
-        # The common case costs no set operation: all seven keys set, and no other.
-        if (
-            len(value) == 7
-            and camera is not None
-            and text is not None
-            and url is not None
-            and name is not None
-        ) or _EVENT_KEYS.issuperset(value):
+        if type(text) is not str:
+            if text is None:
+                full = False
+            else:
+                text = _strict_str(text)
+        if type(url) is not str:
+            if url is None:
+                full = False
+            else:
+                url = _strict_str(url)
+        if type(name) is not str:
+            if name is None:
+                full = False
+            else:
+                name = _strict_str(name)
+        # All seven keys set and no other: no unknown key, no set operation.
+        if (full and len(value) == 7) or _EVENT_KEYS.issuperset(value):
             return Event(id_, at, kind, text, url, camera, name)
         return Event(
             id_, at, kind, text, url, camera, name, extra=_unknown(value, _EVENT_KEYS) or {}
