@@ -11,8 +11,12 @@
 
 from __future__ import annotations
 
+from ._extra import JSONValue
+from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo
+from ._raw import RawResponse
 from ._redact import redact_url
 from ._snapshots import SnapshotResult
+from ._transport import USER_AGENT
 from ._version import __version__
 from .backfill import Backfill, Split
 from .checkpoint import Checkpoint
@@ -50,6 +54,7 @@ from .watch import EventWatch, WatchCheckpoint
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "USER_AGENT",
     "APIError",
     "AuthenticationError",
     "Backfill",
@@ -65,6 +70,7 @@ __all__ = [
     "Event",
     "EventPage",
     "EventWatch",
+    "JSONValue",
     "Manufacturer",
     "MonuvClient",
     "MonuvError",
@@ -74,8 +80,13 @@ __all__ = [
     "NotFoundError",
     "OperationFailedError",
     "RateLimitError",
+    "RawResponse",
+    "RequestHook",
+    "RequestInfo",
     "RequestTimeoutError",
     "Resolution",
+    "ResponseHook",
+    "ResponseInfo",
     "RetryPolicy",
     "ServerError",
     "SnapshotResult",

@@ -2,13 +2,19 @@
 
 A try waits for a place under the client's one semaphore, then for a
 rate-limit start slot, sends through the :class:`~monuv_async._transport.Transport`
-and is logged and counted. Between tries the retry policy decides and the
-back-off sleep holds neither bound, so a retrying request never blocks others.
+and is logged, counted and shown to the observability hooks. Between tries
+the retry policy decides and the back-off sleep holds neither bound, so a
+retrying request never blocks others.
+
+:meth:`Requester.with_options` makes a view: another requester with its own
+timeout, retry policy and (extra) rate limit that shares everything else
+with its root: transport, semaphore, limiter, stats, hooks and closed state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import random
 import time
@@ -16,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import tzinfo
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import attrs
@@ -24,12 +30,13 @@ from yarl import URL
 
 from ._context import RequestContext
 from ._endpoints import Spec
+from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo, call_hook
 from ._ratelimit import RateLimiter
 from ._redact import Redactor, register
 from ._response import read_response
 from ._snapshots import download_once, request_line
-from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Transport, too_large
-from .errors import MonuvError
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Answer, Transport, too_large
+from .errors import APIError, MonuvError, UnexpectedResponseError
 from .retry import RetryPolicy
 
 __all__ = ["ClientStats", "Requester"]
@@ -53,6 +60,15 @@ class ClientStats:
     max_in_flight: int = 0
 
 
+@attrs.define(slots=True)
+class _Try:
+    """One try, as the response hook reports it."""
+
+    attempt: int
+    started: float = attrs.field(factory=time.perf_counter)  # reset once the place is held
+    status: int | None = None
+
+
 class Requester:
     """Sends specs and downloads under one client's bounds, retrying as its policy allows."""
 
@@ -69,6 +85,8 @@ class Requester:
         tz: tzinfo,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_snapshot_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        on_request: RequestHook | None = None,
+        on_response: ResponseHook | None = None,
     ) -> None:
         self._token = token
         self._base = base
@@ -84,7 +102,12 @@ class Requester:
         self._max_snapshot_bytes = max_snapshot_bytes
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
-        self.closed = False
+        self._on_request = on_request
+        self._on_response = on_response
+        # A view's own limiter, waited before the shared bounds (see with_options).
+        self._view_limiter: RateLimiter | None = None
+        self._root = self
+        self._closed = False
         self.stats = ClientStats()
 
     def __repr__(self) -> str:
@@ -95,6 +118,37 @@ class Requester:
         """The policy every request follows."""
         return self._retry
 
+    @property
+    def closed(self) -> bool:
+        """Whether the client (the root of any view) is closed."""
+        return self._root._closed
+
+    @closed.setter
+    def closed(self, value: bool) -> None:
+        self._root._closed = value
+
+    def with_options(
+        self,
+        *,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+    ) -> Requester:
+        """A view sharing this requester's bounds, with the options given replaced.
+
+        ``rate_limit`` adds a limiter of the view's own, waited before the
+        shared semaphore and limiter: it spaces the view's calls without
+        holding a place the client's other callers wait for.
+        """
+        view = copy.copy(self)
+        if timeout is not None:
+            view._timeout = timeout
+        if retry is not None:
+            view._retry = retry
+        if rate_limit is not None:
+            view._view_limiter = RateLimiter(rate_limit)
+        return view
+
     def check_open(self) -> None:
         """Raise ``RuntimeError`` once the client is closed, or in another event loop."""
         if self.closed:
@@ -104,9 +158,10 @@ class Requester:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not in a coroutine: nothing is sent from here
             return
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
+        root = self._root  # views share the client's loop, like its semaphore
+        if root._loop is None:
+            root._loop = loop
+        elif root._loop is not loop:
             # Its semaphore, rate limiter and connections belong to the first loop:
             # used here they fail with a bare "Event loop is closed" or hang.
             msg = (
@@ -119,41 +174,63 @@ class Requester:
     async def call(self, spec: Spec[T]) -> T:
         """Send ``spec`` and read its answer, retrying as the policy allows."""
         self.check_open()
-        body = spec.body()
-        context = RequestContext(spec.describe(self._base), self._redact)
 
-        async def attempt_once(attempt: int) -> T:
-            async with self._slot():
-                started = time.perf_counter()
-                # The URL, token included, is built inline and never held in a
-                # local: error reporters that capture the locals of a
-                # traceback's frames (Sentry, `pytest -l`) would record it.
-                answer = await self.transport.send(
-                    spec.method, spec.url(self._base, self._token), body, self._timeout, context
-                )
-            logger.debug(
-                "%s -> %d in %.1f ms (try %d)",
-                context.line,
-                answer.status,
-                (time.perf_counter() - started) * 1000,
-                attempt,
-            )
-            if len(answer.body) > self._max_response_bytes:  # a transport that does not cap
-                raise too_large(self._max_response_bytes, context)
-            # Read outside the slot: building models is CPU work, not a request in flight.
+        def read(answer: Answer, context: RequestContext) -> T:
             return read_response(
                 spec, answer.status, answer.headers, answer.body, tz=self._tz, context=context
             )
 
-        return await self._retrying(attempt_once, context, idempotent=spec.idempotent)
+        return await self.exchange(spec, spec.body(), read=read, idempotent=spec.idempotent)
+
+    async def exchange(
+        self,
+        spec: Spec[Any],
+        body: bytes | None,
+        *,
+        read: Callable[[Answer, RequestContext], T],
+        idempotent: bool,
+    ) -> T:
+        """Send ``spec``'s request with ``body``, and ``read`` each answer, retrying."""
+        self.check_open()
+        operation, method = spec.op, spec.method
+        context = RequestContext(spec.describe(self._base), self._redact)
+
+        async def attempt_once(this: _Try) -> T:
+            async with self._slot(operation, method, context, this):
+                # The URL, token included, is built inline and never held in a
+                # local: error reporters that capture the locals of a
+                # traceback's frames (Sentry, `pytest -l`) would record it.
+                answer = await self.transport.send(
+                    method, spec.url(self._base, self._token), body, self._timeout, context
+                )
+            this.status = answer.status
+            logger.debug(
+                "%s -> %d in %.1f ms (try %d)",
+                context.line,
+                answer.status,
+                (time.perf_counter() - this.started) * 1000,
+                this.attempt,
+            )
+            if len(answer.body) > self._max_response_bytes:  # a transport that does not cap
+                raise too_large(self._max_response_bytes, context)
+            # Read outside the slot: building models is CPU work, not a request in flight.
+            return read(answer, context)
+
+        return await self._retrying(
+            attempt_once,
+            context,
+            idempotent=idempotent,
+            operation=operation,
+            method=method,
+        )
 
     async def download(self, url: URL, path: Path) -> int:
         """Stream one image to ``path``, retrying as the policy allows; the bytes written."""
         self.check_open()
         context = RequestContext(request_line(url), self._redact)
 
-        async def attempt_once(_: int) -> int:
-            async with self._slot():
+        async def attempt_once(this: _Try) -> int:
+            async with self._slot("snapshot", "GET", context, this):
                 return await download_once(
                     self.transport,
                     url,
@@ -163,22 +240,29 @@ class Requester:
                     limit=self._max_snapshot_bytes,
                 )
 
-        return await self._retrying(attempt_once, context, idempotent=True)
+        return await self._retrying(
+            attempt_once, context, idempotent=True, operation="snapshot", method="GET"
+        )
 
     async def _retrying(
         self,
-        attempt_once: Callable[[int], Awaitable[T]],
+        attempt_once: Callable[[_Try], Awaitable[T]],
         context: RequestContext,
         *,
         idempotent: bool,
+        operation: str,
+        method: str,
     ) -> T:
-        """Run ``attempt_once(n)`` for n = 1, 2, ... until it succeeds or the policy says stop."""
+        """Run ``attempt_once`` for tries 1, 2, ... until it succeeds or the policy says stop."""
         attempt = 0
         while True:
             attempt += 1
+            this = _Try(attempt)
             try:
-                return await attempt_once(attempt)
+                result = await attempt_once(this)
             except MonuvError as error:
+                retrying = self._retry.should_retry(error, idempotent=idempotent, attempt=attempt)
+                self._ended(operation, method, context, this, error, will_retry=retrying)
                 logger.debug(
                     "%s -> %s: %s (try %d)",
                     context.line,
@@ -186,7 +270,7 @@ class Requester:
                     error.message,
                     attempt,
                 )
-                if not self._retry.should_retry(error, idempotent=idempotent, attempt=attempt):
+                if not retrying:
                     # Raised from here, not from deep inside: the frames below (the
                     # transport's, the reader's) hold the URL and the raw answer in
                     # their locals, which error reporters capture. The error's own
@@ -197,12 +281,45 @@ class Requester:
                 delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
                 logger.info("%s: %s; retrying in %.2f s", context.line, type(error).__name__, delay)
                 self.stats.retries += 1
+            else:
+                self._ended(operation, method, context, this, None, will_retry=False)
+                return result
             # Outside the semaphore: a request waiting to retry holds no slot.
             await _sleep(delay)
 
+    def _ended(
+        self,
+        operation: str,
+        method: str,
+        context: RequestContext,
+        this: _Try,
+        error: MonuvError | None,
+        *,
+        will_retry: bool,
+    ) -> None:
+        """Tell the response hook, if any, how a try ended."""
+        if self._on_response is None:
+            return
+        status = this.status
+        if isinstance(error, APIError | UnexpectedResponseError):
+            status = error.status
+        elif error is not None:
+            status = None  # no answer came
+        elapsed = time.perf_counter() - this.started
+        kind = None if error is None else type(error).__name__
+        info = ResponseInfo(
+            operation, method, context.line, this.attempt, status, elapsed, kind, will_retry
+        )
+        call_hook(self._on_response, info)
+
     @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
+    async def _slot(
+        self, operation: str, method: str, context: RequestContext, this: _Try
+    ) -> AsyncIterator[None]:
         """A place under the semaphore, then a rate-limit start slot, for one try."""
+        if self._view_limiter is not None:
+            # Before the semaphore: a view's slow rate never holds a shared place.
+            await self._view_limiter.acquire()
         async with self._semaphore:
             # The start slot is taken once a place is held: taken before, the
             # slots of requests queued for the semaphore would all come due
@@ -212,6 +329,10 @@ class Requester:
             self.stats.requests += 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            this.started = time.perf_counter()
+            if self._on_request is not None:
+                info = RequestInfo(operation, method, context.line, this.attempt)
+                call_hook(self._on_request, info)
             try:
                 yield
             finally:

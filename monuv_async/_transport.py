@@ -14,6 +14,7 @@ chunks (snapshot images, which :mod:`monuv_async._snapshots` writes to disk).
 from __future__ import annotations
 
 import asyncio
+import platform
 from collections.abc import Callable, Mapping
 from typing import Protocol, runtime_checkable
 
@@ -22,10 +23,12 @@ import attrs
 from yarl import URL
 
 from ._context import RequestContext
+from ._version import __version__
 from .errors import RequestTimeoutError, TransportError, UnexpectedResponseError
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "USER_AGENT",
     "AiohttpTransport",
     "Answer",
     "Transport",
@@ -43,8 +46,10 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 # trouble aiohttp only finds out while connecting.
 _FAILURES = (aiohttp.ClientError, TimeoutError, OSError, ValueError)
 
-_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-_ACCEPT = {"Accept": "application/json"}
+USER_AGENT = (
+    f"monuv-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
+)
+"""What the client says it is, so Monuv support can tell which client a partner runs."""
 
 
 @attrs.frozen(slots=True)
@@ -107,7 +112,8 @@ class AiohttpTransport:
     its connection pool (the client passes its ``max_concurrency``).
     ``max_response_bytes`` caps any answer read whole, counted after
     decompression: beyond it, :class:`UnexpectedResponseError`, and the
-    connection is closed unread.
+    connection is closed unread. ``user_agent`` is sent as the
+    ``User-Agent`` of every request, a caller's session included.
     """
 
     def __init__(
@@ -116,11 +122,14 @@ class AiohttpTransport:
         *,
         connections: int = 8,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        user_agent: str = USER_AGENT,
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._connections = connections
         self._max_response_bytes = max_response_bytes
+        self._accept = {"Accept": "application/json", "User-Agent": user_agent}
+        self._json = {**self._accept, "Content-Type": "application/json"}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -154,7 +163,7 @@ class AiohttpTransport:
                 method,
                 url,
                 data=body,
-                headers=_JSON_HEADERS if body is not None else _ACCEPT,
+                headers=self._json if body is not None else self._accept,
                 timeout=client_timeout,
                 # A redirect would be followed with the token; Monuv's API does
                 # not redirect, so one means something is wrong: report it.
@@ -181,7 +190,10 @@ class AiohttpTransport:
         failure: TransportError
         try:
             async with self.session.get(
-                url, timeout=client_timeout, raise_for_status=False
+                url,
+                timeout=client_timeout,
+                raise_for_status=False,
+                headers={"User-Agent": self._accept["User-Agent"]},
             ) as response:
                 if not 200 <= response.status < 300:
                     return Answer(

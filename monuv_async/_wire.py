@@ -9,6 +9,10 @@ Monuv's answers have quirks this module absorbs in one place:
 * some keys differ from the model (``camera_model`` holds a list, ``data``
   holds a page's events).
 
+Keys the models do not know are kept in each model's ``extra`` (read-only);
+finding them costs one set comparison per object, and nothing more when there
+is none.
+
 A converter depends on the time zone, so one is built per ``tz`` and cached:
 its structure functions are generated once, never per call.
 """
@@ -19,8 +23,10 @@ import functools
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, tzinfo
+from types import MappingProxyType
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
@@ -211,6 +217,26 @@ def _field_int(value: object, field: str) -> int:
         raise WireError(msg) from None
 
 
+def _known(cls: type[Any], **renames: str) -> frozenset[str]:
+    """The wire keys ``cls`` models: its fields (``extra`` aside), renamed as on the wire."""
+    return frozenset(renames.get(f.name, f.name) for f in attrs.fields(cls) if f.name != "extra")
+
+
+def _unknown(body: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any] | None:
+    """The keys of ``body`` outside ``known``, read-only; ``None`` (fast) when there is none."""
+    if known.issuperset(body):
+        return None
+    return MappingProxyType({k: v for k, v in body.items() if k not in known})
+
+
+def _with_extra(model: T, extra: Mapping[str, Any] | None) -> T:
+    return model if extra is None else attrs.evolve(model, extra=extra)  # type: ignore[misc]
+
+
+_EVENT_KEYS = _known(Event)
+_PAGE_KEYS = frozenset({"total", "per_page", "current_page", "last_page", "data"})
+
+
 def _event_readers(
     tz: tzinfo,
 ) -> tuple[Callable[[object, object], Event], Callable[[object, object], EventPage]]:
@@ -234,16 +260,36 @@ def _event_readers(
         at = parse_event_at(get("event_at"), tz)
         if type(kind) is not int:
             kind = _field_int(kind, "event_type")
-        if camera is not None and type(camera) is not int:
-            camera = _field_int(camera, "camera_id")
+        # One type test per field in the common case; a None (null or missing)
+        # clears `full`, and only then are the keys compared for unknown ones.
+        full = True
+        if type(camera) is not int:
+            if camera is None:
+                full = False
+            else:
+                camera = _field_int(camera, "camera_id")
         text, url, name = get("event_description"), get("event_url"), get("camera_description")
-        if text is not None and type(text) is not str:
-            text = _strict_str(text)
-        if url is not None and type(url) is not str:
-            url = _strict_str(url)
-        if name is not None and type(name) is not str:
-            name = _strict_str(name)
-        return Event(id_, at, kind, text, url, camera, name)
+        if type(text) is not str:
+            if text is None:
+                full = False
+            else:
+                text = _strict_str(text)
+        if type(url) is not str:
+            if url is None:
+                full = False
+            else:
+                url = _strict_str(url)
+        if type(name) is not str:
+            if name is None:
+                full = False
+            else:
+                name = _strict_str(name)
+        # All seven keys set and no other: no unknown key, no set operation.
+        if (full and len(value) == 7) or _EVENT_KEYS.issuperset(value):
+            return Event(id_, at, kind, text, url, camera, name)
+        return Event(
+            id_, at, kind, text, url, camera, name, extra=_unknown(value, _EVENT_KEYS) or {}
+        )
 
     def page(value: object, _: object = None) -> EventPage:
         body = _object(value)
@@ -251,15 +297,19 @@ def _event_readers(
         if type(data) is not list:
             msg = f"data: expected a list of events, got {_describe(data)}"
             raise WireError(msg)
-        return EventPage(
+        read = EventPage(
             _field_int(body.get("total"), "total"),
             _field_int(body.get("per_page"), "per_page"),
             _field_int(body.get("current_page"), "current_page"),
             _field_int(body.get("last_page"), "last_page"),
             tuple(map(event, data)),
         )
+        return _with_extra(read, _unknown(body, _PAGE_KEYS))
 
     return event, page
+
+
+_OPTIONS_GROUPS = frozenset({"manufacturer", "plans", "installation_info"})
 
 
 @functools.lru_cache(maxsize=16)
@@ -272,28 +322,35 @@ def converter_for(tz: tzinfo) -> cattrs.Converter:
     conv.register_structure_hook(DocumentType, lambda v, _: DocumentType(_strict_int(v)))
     conv.register_structure_hook_func(lambda t: t == Mapping[int, str], _int_keyed)
 
-    def register(cls: type[Any], **overrides: Any) -> None:
-        fn = make_dict_structure_fn(cls, conv, **overrides)
+    def register(cls: type[Any], **renames: str) -> None:
+        overrides: dict[str, Any] = {n: override(rename=w) for n, w in renames.items()}
+        fn = make_dict_structure_fn(cls, conv, extra=override(omit=True), **overrides)
+        known = _known(cls, **renames)
 
         def hook(value: object, _: object = None) -> Any:
-            return fn(_object(value), cls)
+            body = _object(value)
+            return _with_extra(fn(body, cls), _unknown(body, known))
 
         conv.register_structure_hook(cls, hook)
 
     for cls in (User, Client, Camera, CameraModel, Resolution):
         register(cls)
-    register(Manufacturer, camera_models=override(rename="camera_model"))
+    register(Manufacturer, camera_models="camera_model")
     event, page = _event_readers(tz)
     conv.register_structure_hook(Event, event)
     conv.register_structure_hook(EventPage, page)
-    options = make_dict_structure_fn(CameraOptions, conv)
+    options = make_dict_structure_fn(CameraOptions, conv, extra=override(omit=True))
+    known = _known(CameraOptions)
 
     def camera_options(value: object, _: object = None) -> CameraOptions:
         body = _object(value)
         plans = _object(body.get("plans", {}))
         info = _object(body.get("installation_info", {}))
         flat = {"manufacturers": body.get("manufacturer", []), **plans, **info}
-        return options(flat, CameraOptions)
+        # Unknown keys at the top level and inside plans/installation_info, in one mapping.
+        top = {k: v for k, v in body.items() if k not in _OPTIONS_GROUPS}
+        extra = _unknown({**top, **flat}, known)
+        return _with_extra(options(flat, CameraOptions), extra)
 
     conv.register_structure_hook(CameraOptions, camera_options)
     return conv

@@ -9,9 +9,16 @@ bounds and retries; the walks and downloads are in :mod:`._pagination`,
 
 from __future__ import annotations
 
-import math
+import copy
 import os
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Mapping,
+)
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -23,11 +30,16 @@ import attrs
 from yarl import URL
 
 from . import _endpoints as endpoints
-from ._checks import check_int, check_number
+from . import _options as options
+from ._checks import check_int
+from ._extra import JSONValue
+from ._hooks import RequestHook, ResponseHook
+from ._options import UNSET, Unset
 from ._pagination import iter_pages, unique_events
+from ._raw import IDEMPOTENT, RawResponse, raw_spec, read_raw
 from ._requester import ClientStats, Requester
 from ._snapshots import SnapshotResult, download_all
-from ._transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Transport
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, AiohttpTransport, Transport
 from .backfill import Backfill, Split, plan
 from .checkpoint import Checkpoint, Window
 from .models import Camera, CameraOptions, Client, Event, EventPage, User
@@ -71,6 +83,14 @@ class MonuvClient:
     :class:`~monuv_async.UnexpectedResponseError`. A client belongs to the
     event loop it is first used in; used from another, it raises
     ``RuntimeError`` saying so.
+
+    ``on_request`` and ``on_response`` are observability hooks, called with
+    a :class:`RequestInfo` as each try starts and a :class:`ResponseInfo` as
+    it ends (token masked; one that raises is logged and ignored).
+    ``user_agent`` replaces the ``User-Agent`` header
+    (``monuv-async/<version> aiohttp/<version> python/<version>``).
+    See the "Power users" guide for these, :meth:`request` and
+    :meth:`with_options`.
     """
 
     def __init__(
@@ -88,6 +108,9 @@ class MonuvClient:
         transport: Transport | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_snapshot_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        on_request: RequestHook | None = None,
+        on_response: ResponseHook | None = None,
+        user_agent: str | None = None,
     ) -> None:
         if not isinstance(token, str) or not token.strip():
             msg = "token: must be a non-empty str"
@@ -97,14 +120,13 @@ class MonuvClient:
         check_int("max_snapshot_bytes", max_snapshot_bytes)
         if page_buffer is not None:
             check_int("page_buffer", page_buffer)
-        if rate_limit is not None and not math.isfinite(
-            1 / check_number("rate_limit", rate_limit, positive=True)
-        ):
-            msg = f"rate_limit: too small to space requests, got {rate_limit}"
-            raise ValueError(msg)
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            msg = "retry: must be a RetryPolicy or None"
-            raise TypeError(msg)
+        options.rate_limit(rate_limit)
+        policy = options.retry_policy(retry)
+        agent = options.user_agent(user_agent, USER_AGENT)
+        for name, hook in (("on_request", on_request), ("on_response", on_response)):
+            if hook is not None and not callable(hook):
+                msg = f"{name}: must be callable"
+                raise TypeError(msg)
         if not isinstance(tz, tzinfo):
             msg = f"tz: must be a tzinfo such as ZoneInfo('America/Sao_Paulo'), not {tz!r:.40}"
             raise TypeError(msg)
@@ -118,24 +140,30 @@ class MonuvClient:
         self._max_concurrency = max_concurrency
         self._page_buffer = page_buffer or 2 * max_concurrency
         self._tz = tz
+        self._is_view = False
         # Only the transport the client made is the client's to close.
         self._own_transport: AiohttpTransport | None = None
         if transport is None:
             self._own_transport = AiohttpTransport(
-                session, connections=max_concurrency, max_response_bytes=max_response_bytes
+                session,
+                connections=max_concurrency,
+                max_response_bytes=max_response_bytes,
+                user_agent=agent,
             )
             transport = self._own_transport
         self._requester = Requester(
             token,
             base=self._base,
             transport=transport,
-            timeout=_client_timeout(timeout),
-            retry=retry or RetryPolicy(attempts=1),
+            timeout=options.client_timeout(timeout),
+            retry=policy,
             rate_limit=rate_limit,
             max_concurrency=max_concurrency,
             tz=tz,
             max_response_bytes=max_response_bytes,
             max_snapshot_bytes=max_snapshot_bytes,
+            on_request=on_request,
+            on_response=on_response,
         )
         self.stats = self._requester.stats
 
@@ -172,10 +200,66 @@ class MonuvClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the client's own session (a caller's is left open). Idempotent."""
+        """Close the client's own session (a caller's is left open). Idempotent.
+
+        On a view of :meth:`with_options` it does nothing: the view owns
+        nothing, and its client stays open.
+        """
+        if self._is_view:
+            return
         self._requester.closed = True
         if self._own_transport is not None:
             await self._own_transport.aclose()
+
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | Unset = UNSET,
+        retry: RetryPolicy | Unset | None = UNSET,
+        rate_limit: float | Unset | None = UNSET,
+    ) -> MonuvClient:
+        """A view of this client whose calls use these options; the others stay the client's.
+
+        The view shares the client's session, semaphore (``max_concurrency``
+        bounds both together), rate limit, stats and hooks; it has nothing
+        to close (its :meth:`aclose` and ``async with`` do nothing) and is
+        closed with its client. ``timeout`` and ``retry`` (``None``: one try)
+        replace the client's for the view's calls. ``rate_limit`` adds a
+        limit of the view's own, on top of the client's: the view's calls are
+        spaced by it before they queue for the shared bounds.
+        """
+        view = copy.copy(self)
+        view._is_view = True
+        view._own_transport = None
+        view._requester = self._requester.with_options(
+            timeout=None if isinstance(timeout, Unset) else options.client_timeout(timeout),
+            retry=None if isinstance(retry, Unset) else options.retry_policy(retry),
+            rate_limit=None if isinstance(rate_limit, Unset) else options.rate_limit(rate_limit),
+        )
+        return view
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: JSONValue | None = None,
+        path_params: Mapping[str, str | int] | None = None,
+    ) -> RawResponse:
+        """Call any endpoint, under the same bounds, retries, errors and redaction as the rest.
+
+        The token goes in the query, or in the path where it says
+        ``{token}``; every other ``{name}`` is filled from ``path_params``,
+        percent-encoded as one path segment. ``GET``, ``HEAD``, ``PUT`` and
+        ``DELETE`` are retried like reads; ``POST`` and ``PATCH`` like
+        creates. A non-2xx answer raises its :class:`APIError`. Arguments are
+        checked (``ValueError`` naming the problem) before anything is sent.
+        """
+        spec, body = raw_spec(method, path, params, json, path_params)
+        return await self._requester.exchange(
+            spec, body, read=read_raw, idempotent=spec.method in IDEMPOTENT
+        )
 
     # -- clients and users -------------------------------------------------
 
@@ -400,9 +484,3 @@ def _base_url(value: str) -> URL:
         msg = "base_url: must not have a query or fragment"
         raise ValueError(msg)
     return url
-
-
-def _client_timeout(value: float | aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
-    if isinstance(value, aiohttp.ClientTimeout):
-        return value
-    return aiohttp.ClientTimeout(total=check_number("timeout", value, positive=True))

@@ -23,6 +23,9 @@ the message instead.
 
 Every error is a value: it survives ``pickle`` and ``copy`` (multiprocessing,
 ``concurrent.futures``, task queues) with its type, message and attributes.
+Every error also says whether the request it is about may have taken effect
+on the server (:attr:`MonuvError.may_have_been_applied`): what decides
+whether a create may be sent again.
 """
 
 from __future__ import annotations
@@ -75,6 +78,23 @@ class MonuvError(Exception):
         }
         return (_rebuild, (type(self), self.args, state))
 
+    @property
+    def may_have_been_applied(self) -> bool:
+        """Whether the request may have taken effect on the server.
+
+        ``True`` after a 5xx, a timeout, a reset or a cut body once the
+        request may have been sent, and after a 2xx answer that could not be
+        read; ``False`` when the request provably never left (connection
+        refused, DNS failure, connect timeout) or the server refused it (a
+        4xx such as 400, 401, 404, 422 or 429, or an ``OperationFailedError``).
+        Computed the same way whatever the method: for a ``POST`` (a create)
+        ``True`` means "look before sending it again, it may exist"; for an
+        idempotent ``GET``/``PUT``/``DELETE`` it says whether the change may
+        be in place, and sending it again is harmless either way. Errors that
+        are about no request say ``True``, the safe answer for a create.
+        """
+        return True
+
 
 class APIError(MonuvError):
     """The server answered, with an error.
@@ -90,6 +110,11 @@ class APIError(MonuvError):
         super().__init__(message, request=request)
         self.status = status
         self.body = body
+
+    @property
+    def may_have_been_applied(self) -> bool:
+        """``False`` for a refusal (status below 500), ``True`` for a server failure (5xx)."""
+        return self.status >= 500
 
     def __str__(self) -> str:
         base = f"HTTP {self.status}: {self.message}"
@@ -184,6 +209,11 @@ class OperationFailedError(APIError):
         self.code = code
         self.msg = msg
 
+    @property
+    def may_have_been_applied(self) -> bool:
+        """``False``: the server answered that it did not do it."""
+        return False
+
 
 class TransportError(MonuvError):
     """No usable answer: the connection failed, was reset, or the body was cut.
@@ -196,6 +226,11 @@ class TransportError(MonuvError):
     def __init__(self, message: str, *, sent: bool, request: str | None = None) -> None:
         super().__init__(message, request=request)
         self.sent = sent
+
+    @property
+    def may_have_been_applied(self) -> bool:
+        """``sent``: a request that may have left may have been acted on."""
+        return self.sent
 
 
 class RequestTimeoutError(TransportError):

@@ -3,6 +3,11 @@
 Models are built from the wire by :mod:`monuv_async._wire`; users never build
 them from JSON themselves, but may construct them directly in tests.
 Timestamps are timezone-aware, in the client's ``tz``.
+
+Every model has ``extra``: the fields of the answer the library does not model
+(a field Monuv added or never documented), read-only, as decoded from the JSON.
+``repr`` masks the value of any key that looks secret. Empty when there is
+none; it takes no part in hashing.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
+
+from ._extra import EMPTY, extra_repr
 
 __all__ = [
     "Camera",
@@ -55,6 +63,7 @@ class User:
     updated_at: datetime | None = None
     update_user_id: int | None = None
     api_token: str | None = attrs.field(default=None, repr=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -78,6 +87,7 @@ class Client:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     users: tuple[User, ...] = ()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -93,6 +103,7 @@ class Camera:
     stream_status: int | None = None
     status_description: str | None = None
     rtmp_url: str | None = attrs.field(default=None, repr=False)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -102,6 +113,7 @@ class CameraModel:
     id: int
     name: str
     manufacturer_id: int | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -111,6 +123,7 @@ class Manufacturer:
     id: int
     name: str
     camera_models: tuple[CameraModel, ...] = ()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -119,6 +132,7 @@ class Resolution:
 
     id: int
     name: str
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -134,6 +148,7 @@ class CameraOptions:
     installation_local: Mapping[int, str] = attrs.field(factory=dict)
     installation_area: Mapping[int, str] = attrs.field(factory=dict)
     equipment_state: Mapping[int, str] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
     def manufacturer(self, name_or_id: str | int) -> Manufacturer:
         """The manufacturer with this id or (case-insensitive) name; ``KeyError`` if none."""
@@ -165,6 +180,7 @@ class Event:
     event_url: str | None = None
     camera_id: int | None = None
     camera_description: str | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)
 
 
 @attrs.frozen(slots=True)
@@ -176,3 +192,4 @@ class EventPage:
     current_page: int
     last_page: int
     events: tuple[Event, ...] = ()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, repr=extra_repr, hash=False)

@@ -3,20 +3,23 @@
 Each model checks its fields at construction, so a typo raises a
 ``ValueError`` (or ``TypeError`` for a value of the wrong type) naming the
 field before anything reaches the network. ``to_wire()`` gives the JSON body,
-with ``None`` fields left out.
+with ``None`` fields left out, and ``extra`` (fields the library does not
+model, such as one Monuv has not documented) added to it: a JSON value per
+key, and a key that names a modelled field is a ``ValueError``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from ._checks import check_int, check_text
+from ._extra import EMPTY, check_extra, extra_repr
 from .documents import digits_only, is_valid_cep, is_valid_cnpj, is_valid_cpf
 from .models import DocumentType, UserType
 
@@ -100,8 +103,17 @@ def _coordinate(limit: float) -> Any:
     return validate
 
 
+def _frozen_extra(value: object) -> Any:
+    return check_extra(value, ())
+
+
+def _no_collision(instance: Any, _: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    # The collision check needs the model's own fields, so it runs as a validator.
+    check_extra(value, (f.name for f in attrs.fields(type(instance)) if f.name != "extra"))
+
+
 def _wire(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
-    skip = set(exclude)
+    skip = {"extra", *exclude}
     body: dict[str, Any] = {}
     for field in attrs.fields(type(instance)):
         if field.name in skip:
@@ -112,6 +124,22 @@ def _wire(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
         if isinstance(value, DocumentType | UserType):
             value = int(value)
         body[field.name] = value
+    return body
+
+
+# How every request model's ``extra`` is checked and shown: JSON values,
+# frozen, no modelled key, secrets masked in repr, never part of the hash.
+_EXTRA: dict[str, Any] = {
+    "converter": _frozen_extra,
+    "validator": _no_collision,
+    "repr": extra_repr,
+    "hash": False,
+}
+
+
+def _with_extra(body: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    # After the modelled fields: extra keys never collide (checked at construction).
+    body.update(extra)
     return body
 
 
@@ -131,6 +159,7 @@ class NewUser:
     password_conf: str | None = attrs.field(
         default=None, kw_only=True, validator=_optional_str, repr=False
     )
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, **_EXTRA)
 
     @email.validator
     def _check_email(self, _: attrs.Attribute[str], value: str) -> None:
@@ -147,7 +176,7 @@ class NewUser:
         """The JSON body of a create-user request."""
         body = _wire(self)
         body["password_conf"] = self.password if self.password_conf is None else self.password_conf
-        return body
+        return _with_extra(body, self.extra)
 
 
 def _users_converter(value: object) -> tuple[NewUser, ...]:
@@ -181,6 +210,7 @@ class NewClient:
     state: str = attrs.field(validator=_required_str)
     address_comp: str | None = attrs.field(default=None, kw_only=True, validator=_optional_str)
     users: tuple[NewUser, ...] = attrs.field(default=(), kw_only=True, converter=_users_converter)
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, **_EXTRA)
 
     @document_number.validator
     def _check_document(self, _: attrs.Attribute[str], value: str) -> None:
@@ -206,7 +236,7 @@ class NewClient:
         body = _wire(self, exclude=("users",))
         if self.users:
             body["users"] = [user.to_wire() for user in self.users]
-        return body
+        return _with_extra(body, self.extra)
 
 
 @attrs.frozen(slots=True)
@@ -245,6 +275,7 @@ class _CameraFields:
     equipment_state: int | None = attrs.field(
         default=None, kw_only=True, validator=_optional_positive_int
     )
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, kw_only=True, **_EXTRA)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body of the request, ``None`` fields left out."""
@@ -253,7 +284,7 @@ class _CameraFields:
         for key in ("latitude", "longitude"):
             if key in body:
                 body[key] = _coordinate_text(body[key])
-        return body
+        return _with_extra(body, self.extra)
 
 
 def _coordinate_text(value: float | str) -> str:

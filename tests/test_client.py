@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from _async_helpers import library_tasks, settled
+from _async_helpers import library_tasks, settled, wait_until
 from _loopback import json_answer, serve
 from _samples import SAMPLES as FIXTURES
 from aiohttp import web
@@ -834,3 +834,120 @@ def test_a_client_used_from_a_second_event_loop_says_so() -> None:
     with pytest.raises(RuntimeError, match="another event loop") as info:
         asyncio.run(monuv.camera_options())
     assert "create one MonuvClient" in str(info.value)
+
+
+# -- with_options: a view of the same client --------------------------------
+
+
+async def test_with_options_view_shares_the_semaphore() -> None:
+    """Client and view busy together: the server never sees more than max_concurrency."""
+    release = asyncio.Event()
+
+    async def held(_: web.Request) -> web.Response:
+        await release.wait()
+        return json_answer({"code": 0, "msg": ""})
+
+    async with (
+        serve({("GET", "/api/user/block/{t}/{id}"): held}) as server,
+        MonuvClient(TOKEN, base_url=server.url, max_concurrency=3) as monuv,
+    ):
+        view = monuv.with_options(timeout=60.0, retry=None)
+        calls = [monuv.block_user(i) for i in range(1, 6)] + [
+            view.block_user(i) for i in range(6, 11)
+        ]
+        tasks = [asyncio.ensure_future(c) for c in calls]
+        assert await wait_until(lambda: server.in_flight == 3)
+        await asyncio.sleep(0.05)  # room for a fourth to slip in, were it allowed
+        assert server.in_flight == 3
+        release.set()
+        await asyncio.gather(*tasks)
+        assert view.stats is monuv.stats
+    assert server.max_in_flight == 3
+    assert len(server.seen) == 10
+    assert monuv.stats.max_in_flight == 3
+
+
+async def test_with_options_retry_none_tries_once_and_timeout_applies() -> None:
+    """The view's retry=None sends a GET once; the client itself still retries it."""
+
+    async def failing(_: web.Request) -> web.Response:
+        return json_answer({"message": "down"}, 503)
+
+    async with (
+        serve({("GET", "/api/v1/cameras/create"): failing}) as server,
+        MonuvClient(TOKEN, base_url=server.url, retry=NO_RETRY_DELAY) as monuv,
+    ):
+        with pytest.raises(ServerError):
+            await monuv.with_options(retry=None).camera_options()
+        assert len(server.seen) == 1
+        with pytest.raises(ServerError):
+            await monuv.camera_options()
+        assert len(server.seen) == 1 + NO_RETRY_DELAY.attempts
+
+
+async def test_with_options_timeout_replaces_the_clients() -> None:
+    """A view's short timeout ends a slow try the client's long one waits out."""
+
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(0.3)
+        return json_answer(fixture("camera_options.json"))
+
+    async with (
+        serve({("GET", "/api/v1/cameras/create"): slow}) as server,
+        MonuvClient(TOKEN, base_url=server.url, timeout=30.0, retry=None) as monuv,
+    ):
+        with pytest.raises(RequestTimeoutError):
+            await monuv.with_options(timeout=0.05).camera_options()
+        await monuv.camera_options()
+
+
+async def test_closing_a_view_is_a_no_op_and_closing_the_client_closes_views() -> None:
+    """async with / aclose on a view leave the client open; the client's aclose ends both."""
+    monuv = MonuvClient(TOKEN, transport=MockTransport(lambda r: MockResponse(200, json={})))
+    async with monuv.with_options(retry=None) as view:
+        pass
+    await view.aclose()
+    await monuv.request("GET", "/api/v4/cameras")  # still open
+    await view.request("GET", "/api/v4/cameras")
+    await monuv.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await view.request("GET", "/api/v4/cameras")
+
+
+async def test_with_options_rate_limit_spaces_the_views_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A view's rate_limit waits its own limiter; the client's calls do not."""
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+
+    monkeypatch.setattr("monuv_async._ratelimit.asyncio.sleep", record)
+    transport = MockTransport(lambda r: MockResponse(200, json={}))
+    async with MonuvClient(TOKEN, transport=transport) as monuv:
+        for _ in range(3):
+            await monuv.request("GET", "/a")
+        assert waits == []
+        view = monuv.with_options(rate_limit=2.0)
+        for _ in range(3):
+            await view.request("GET", "/a")
+    assert len(waits) == 2
+    assert 0 < waits[0] < waits[1] <= 1.0  # slots 1/2 s apart, sleeps not really waited
+
+
+def test_with_options_checks_its_arguments() -> None:
+    """Bad options are refused when the view is made, naming the option."""
+    monuv = MonuvClient(TOKEN)
+    with pytest.raises(ValueError, match="timeout"):
+        monuv.with_options(timeout=-1)
+    with pytest.raises(TypeError, match="retry"):
+        monuv.with_options(retry=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rate_limit"):
+        monuv.with_options(rate_limit=0)
+
+
+def test_user_agent_must_be_one_line() -> None:
+    """A user_agent with a line break could inject a header: refused."""
+    with pytest.raises(ValueError, match="user_agent"):
+        MonuvClient(TOKEN, user_agent="me\r\nX-Evil: 1")

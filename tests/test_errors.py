@@ -246,3 +246,28 @@ def test_pickled_errors_hold_no_token() -> None:
         data = pickle.dumps(error)
         for spelling in (_SECRET, quote(_SECRET, safe=""), quote_plus(_SECRET), "s3cret"):
             assert spelling.encode() not in data, (status, spelling)
+
+
+@pytest.mark.parametrize(
+    ("error", "applied"),
+    [
+        (errors.ServerError("boom", status=500), True),
+        (errors.ServerError("bad gateway", status=502), True),
+        (errors.BadRequestError("no", status=400), False),
+        (errors.AuthenticationError("no", status=401), False),
+        (errors.NotFoundError("no", status=404), False),
+        (errors.ValidationError("no"), False),
+        (errors.RateLimitError("slow"), False),
+        (errors.APIError("teapot", status=418), False),
+        (errors.OperationFailedError("refused", code=3, msg="x"), False),
+        (errors.TransportError("refused", sent=False), False),
+        (errors.TransportError("reset", sent=True), True),
+        (errors.RequestTimeoutError("connect", sent=False), False),
+        (errors.RequestTimeoutError("read", sent=True), True),
+        (errors.UnexpectedResponseError("not JSON", status=201), True),
+        (errors.MonuvError("about no request"), True),
+    ],
+)
+def test_may_have_been_applied(error: errors.MonuvError, applied: bool) -> None:
+    """True after a 5xx, a sent-then-failed try or an unreadable 2xx; False for refusals."""
+    assert error.may_have_been_applied is applied

@@ -59,6 +59,14 @@ EXTRA_NAMES = {
     "Split",
     "WatchCheckpoint",
     "__version__",
+    # issue 12: request()'s answer, the hooks' types, extra's value type, the User-Agent.
+    "JSONValue",
+    "RawResponse",
+    "RequestHook",
+    "RequestInfo",
+    "ResponseHook",
+    "ResponseInfo",
+    "USER_AGENT",
 }
 
 PRIVATE_MODULES = sorted(

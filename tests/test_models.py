@@ -81,13 +81,14 @@ def test_models_are_frozen_with_slots(cls: type) -> None:
 
 
 def test_field_names_match_the_contract() -> None:
-    """The models carry exactly the fields the contract lists, in its order where given."""
+    """The models carry exactly the fields the contract lists, in its order, then ``extra``."""
     assert [f.name for f in attrs.fields(Camera)] == [
         "id",
         "description",
         "stream_status",
         "status_description",
         "rtmp_url",
+        "extra",
     ]
     assert [f.name for f in attrs.fields(CameraOptions)] == [
         "manufacturers",
@@ -96,6 +97,7 @@ def test_field_names_match_the_contract() -> None:
         "installation_local",
         "installation_area",
         "equipment_state",
+        "extra",
     ]
     assert [f.name for f in attrs.fields(EventPage)] == [
         "total",
@@ -103,6 +105,7 @@ def test_field_names_match_the_contract() -> None:
         "current_page",
         "last_page",
         "events",
+        "extra",
     ]
     assert [f.name for f in attrs.fields(Event)] == [
         "id",
@@ -112,6 +115,7 @@ def test_field_names_match_the_contract() -> None:
         "event_url",
         "camera_id",
         "camera_description",
+        "extra",
     ]
     assert {f.name for f in attrs.fields(User)} == {
         "id",
@@ -123,6 +127,7 @@ def test_field_names_match_the_contract() -> None:
         "updated_at",
         "update_user_id",
         "api_token",
+        "extra",
     }
     assert {f.name for f in attrs.fields(Client)} == {
         "id",
@@ -142,10 +147,11 @@ def test_field_names_match_the_contract() -> None:
         "created_at",
         "updated_at",
         "users",
+        "extra",
     }
-    assert [f.name for f in attrs.fields(Manufacturer)] == ["id", "name", "camera_models"]
-    assert [f.name for f in attrs.fields(CameraModel)] == ["id", "name", "manufacturer_id"]
-    assert [f.name for f in attrs.fields(Resolution)] == ["id", "name"]
+    assert [f.name for f in attrs.fields(Manufacturer)] == ["id", "name", "camera_models", "extra"]
+    assert [f.name for f in attrs.fields(CameraModel)] == ["id", "name", "manufacturer_id", "extra"]
+    assert [f.name for f in attrs.fields(Resolution)] == ["id", "name", "extra"]
 
 
 def test_user_repr_hides_api_token() -> None:

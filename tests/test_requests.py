@@ -88,7 +88,7 @@ def test_new_user_signature_matches_the_contract() -> None:
     positional = [p.name for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     keyword = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
     assert positional == ["name", "email", "phone", "password"]
-    assert keyword == ["user_type", "password_conf"]
+    assert keyword == ["user_type", "password_conf", "extra"]
     user = NewUser("Maria", "maria@example.com", "11999999999", "pw-1234")
     assert user.user_type is UserType.COMUM
     assert user.password_conf is None
@@ -206,7 +206,7 @@ def test_new_client_positional_shape() -> None:
     assert (client.address, client.address_number, client.address_nh) == ("street", "10", "nh")
     params = inspect.signature(NewClient).parameters
     keyword = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
-    assert keyword == ["address_comp", "users"]
+    assert keyword == ["address_comp", "users", "extra"]
     assert client.users == ()
     assert client.address_comp is None
 
@@ -355,8 +355,9 @@ def test_new_camera_shape() -> None:
     positional = [p.name for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     keyword = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
     assert positional == ["client_id", "description"]
-    assert set(keyword) == {"camera_address", "latitude", "longitude", *CAMERA_ID_FIELDS}
-    assert all(params[name].default is None for name in keyword)
+    assert set(keyword) == {"camera_address", "latitude", "longitude", "extra", *CAMERA_ID_FIELDS}
+    assert all(params[name].default is None for name in keyword if name != "extra")
+    assert params["extra"].default == {}
     with pytest.raises(TypeError):
         NewCamera(1, "Portaria", "Rua A")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
@@ -369,7 +370,14 @@ def test_camera_update_shape() -> None:
     positional = [p.name for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     keyword = {p.name for p in params.values() if p.kind is p.KEYWORD_ONLY}
     assert positional == ["client_id"]
-    assert keyword == {"description", "camera_address", "latitude", "longitude", *CAMERA_ID_FIELDS}
+    assert keyword == {
+        "description",
+        "camera_address",
+        "latitude",
+        "longitude",
+        "extra",
+        *CAMERA_ID_FIELDS,
+    }
     assert CameraUpdate(3).to_wire() == {"client_id": 3}
     with pytest.raises(TypeError):
         CameraUpdate(3, "Portaria")  # type: ignore[call-arg]
@@ -598,3 +606,50 @@ def test_lone_surrogates_are_refused_naming_the_field() -> None:
 def test_multiline_description_is_accepted() -> None:
     """A description may span lines: free text keeps its newlines."""
     assert NewCamera(1, "Portão\nlado norte").to_wire()["description"] == "Portão\nlado norte"
+
+
+def test_extra_fields_are_sent_after_the_modelled_ones() -> None:
+    """Each request model sends its extra keys as more body fields, nested users too."""
+    user = NewUser("Ana", "ana@example.com", "119", "pw-123456", extra={"locale": "pt-BR"})
+    assert user.to_wire()["locale"] == "pt-BR"
+    camera = NewCamera(7, "Portaria", extra={"ptz": True, "tags": ["a"]})
+    assert camera.to_wire() == {
+        "client_id": 7,
+        "description": "Portaria",
+        "ptz": True,
+        "tags": ["a"],
+    }
+    assert CameraUpdate(7, extra={"demo": 1}).to_wire() == {"client_id": 7, "demo": 1}
+    client = NewClient(**client_args(users=(user,), extra={"segment": "retail"}))
+    body = client.to_wire()
+    assert body["segment"] == "retail"
+    assert body["users"][0]["locale"] == "pt-BR"
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda: NewCamera(7, "P", extra={"description": "x"}), "description"),
+        (lambda: CameraUpdate(7, extra={"client_id": 8}), "client_id"),
+        (
+            lambda: NewUser("A", "a@b.c", "1", "pw-123456", extra={"password_conf": "x"}),
+            "password_conf",
+        ),
+        (lambda: NewClient(**client_args(extra={"users": []})), "users"),
+    ],
+)
+def test_an_extra_key_naming_a_modelled_field_is_refused(build: Any, key: str) -> None:
+    """A collision is a ValueError naming the key, at construction."""
+    with pytest.raises(ValueError, match=f"extra: '{key}' is a modelled field"):
+        build()
+
+
+def test_extra_is_read_only_hides_secrets_and_keeps_models_hashable() -> None:
+    """extra cannot be changed afterwards, a secret-looking key is masked, hash still works."""
+    camera = NewCamera(7, "P", extra={"stream_password": "hunter22"})
+    with pytest.raises(TypeError):
+        camera.extra["x"] = 1  # type: ignore[index]
+    assert "hunter22" not in repr(camera)
+    assert hash(camera) == hash(NewCamera(7, "P"))
+    with pytest.raises(ValueError, match=r"extra\.x"):
+        NewCamera(7, "P", extra={"x": float("nan")})

@@ -170,3 +170,14 @@ def test_requests_and_responses_pickle_and_compare() -> None:
     assert pickle.loads(pickle.dumps(request)) == request
     assert MockResponse(404).answer().status == 404
     assert MockResponse(json={"a": 1}).answer().headers["Content-Type"] == "application/json"
+
+
+async def test_a_token_in_any_path_segment_is_masked() -> None:
+    """``request("GET", "/x/{token}/y")``: the handler sees ``/x/***/y``, whatever the route."""
+    transport = MockTransport(lambda request: MockResponse(200, json={}))
+    async with MonuvClient(TOKEN, transport=transport) as monuv:
+        await monuv.request("GET", "/x/{token}/y", params={"q": "1"})
+    (seen,) = transport.requests
+    assert seen.path == "/x/***/y"
+    assert seen.params == {"q": "1"}
+    assert TOKEN not in repr(seen)

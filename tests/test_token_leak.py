@@ -221,9 +221,16 @@ async def library_scenario(found: Collected) -> Counter[str]:
     async with MonuvSimulator(TOKEN, **SIM_ARGS) as sim:
         found.add("repr(sim)", repr(sim))
         async with (
-            MonuvClient(TOKEN, base_url=sim.url, timeout=0.1, retry=FAST) as monuv,
-            MonuvClient(TOKEN, base_url=sim.url, timeout=0.1, retry=None) as once,
-        ):
+            MonuvClient(
+                TOKEN, base_url=sim.url, timeout=0.1, retry=FAST,
+                on_request=lambda info: found.add("on_request", repr(info)),
+                on_response=lambda info: found.add("on_response", repr(info)),
+            ) as monuv,
+            MonuvClient(
+                TOKEN, base_url=sim.url, timeout=0.1, retry=None,
+                on_response=lambda info: found.add("on_response", repr(info)),
+            ) as once,
+        ):  # fmt: skip
             found.add("repr(client)", repr(monuv))
             client_id, user_id = await setup_client_and_user(monuv)
             made = await monuv.create_client(
@@ -414,6 +421,7 @@ def test_the_token_appears_nowhere(
     assert exit_codes[2] >= 1
     assert any("DEBUG monuv_async" in text for source, text in found.texts if "stderr" in source)
     assert any(source.startswith("file cams.results") for source, _ in found.texts)
+    assert sum(source == "on_response" for source, _ in found.texts) > 100  # the hooks ran
 
     needles = NEEDLES + tuple(found.api_tokens)
     leaks = sorted(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import platform
 import re
 from collections.abc import AsyncIterator
 
@@ -14,6 +15,7 @@ from aiohttp import web
 from aioresponses import aioresponses
 from yarl import URL
 
+from monuv_async import MonuvClient, __version__
 from monuv_async._context import RequestContext
 from monuv_async._redact import Redactor
 from monuv_async._transport import AiohttpTransport, Answer, map_exception
@@ -264,3 +266,27 @@ def test_an_answers_repr_shows_neither_headers_nor_body() -> None:
     answer = Answer(500, {"Location": f"/x?token={TOKEN}"}, f"token={TOKEN}".encode())
     assert TOKEN not in repr(answer)
     assert "500" in repr(answer)
+
+
+async def test_user_agent_on_the_wire_default_and_overridden() -> None:
+    """Every request says monuv-async/<v> aiohttp/<v> python/<v>, or the caller's own."""
+    agents: list[str] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        agents.append(request.headers.get("User-Agent", ""))
+        return web.json_response({"ok": 1})
+
+    async with serve({("GET", "/a"): echo, ("POST", "/a"): echo}) as server:
+        async with MonuvClient(TOKEN, base_url=server.url) as monuv:
+            await monuv.request("GET", "/a")
+            await monuv.request("POST", "/a", json={})
+        async with MonuvClient(TOKEN, base_url=server.url, user_agent="acme/1.0") as monuv:
+            await monuv.request("GET", "/a")
+        session = aiohttp.ClientSession(headers={"User-Agent": "session/0"})
+        async with session, MonuvClient(TOKEN, base_url=server.url, session=session) as monuv:
+            await monuv.request("GET", "/a")
+    expected = (
+        f"monuv-async/{__version__} aiohttp/{aiohttp.__version__} "
+        f"python/{platform.python_version()}"
+    )
+    assert agents == [expected, expected, "acme/1.0", expected]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from monuv_async import _wire
@@ -168,10 +169,10 @@ def test_bare_object_and_one_element_list_agree(
 
 
 @pytest.mark.parametrize(("name", "cls"), FIXTURE_MODELS)
-def test_unknown_fields_ignored(
+def test_unknown_fields_kept_in_extra(
     fixture_json: Callable[[str], Any], name: str, cls: type[Any]
 ) -> None:
-    """Extra keys, at the top and nested, change nothing."""
+    """Unknown keys, at the top and nested, change no modelled field and land in ``extra``."""
     data = fixture_json(name)
     obj = data[0] if isinstance(data, list) else data
     expected = read(obj, cls)
@@ -182,7 +183,14 @@ def test_unknown_fields_ignored(
             for item in value:
                 if isinstance(item, dict):
                     item["another_unknown"] = None
-    assert read(noisy, cls) == expected
+    got = read(noisy, cls)
+
+    def modelled(model: Any) -> Any:
+        return attrs.asdict(model, filter=lambda field, _: field.name != "extra")
+
+    assert modelled(got) == modelled(expected)
+    assert dict(got.extra) == {"brand_new_field": {"nested": [1, 2, 3]}}
+    assert expected.extra == {}
 
 
 @pytest.mark.parametrize("tz", [UTC, timezone(timedelta(hours=5, minutes=30)), ZoneInfo("UTC")])
@@ -463,3 +471,30 @@ def test_long_values_are_never_cut_into_messages() -> None:
         parse_event_at(secret, ZoneInfo("America/Sao_Paulo"))
     assert "SSSS" not in str(info.value)
     assert "str of 60" in str(info.value)
+
+
+def test_event_extra_in_the_fast_reader_and_none_without() -> None:
+    """An event with an unmodelled key keeps it in extra; the same event without it has none."""
+    event = {
+        "id": 1,
+        "event_at": "20/11/2026 10:00:00",
+        "event_type": 4,
+        "event_description": None,
+        "event_url": "u",
+        "camera_id": 7,
+        "camera_description": "c",
+    }
+    page = {"total": 2, "per_page": 2, "current_page": 1, "last_page": 1, "first_page_url": "x"}
+    read_page = read({**page, "data": [event, {**event, "id": 2, "confidence": 0.9}]}, EventPage)
+    plain, extended = read_page.events
+    assert plain.extra == {}
+    assert dict(extended.extra) == {"confidence": 0.9}
+    assert dict(read_page.extra) == {"first_page_url": "x"}
+    assert "0.9" in repr(extended)  # numbers are shown, text only by size
+
+
+def test_extra_is_read_only() -> None:
+    """A model's extra cannot be changed after it is read."""
+    camera = read({"id": 1, "new": "x"}, Camera)
+    with pytest.raises(TypeError):
+        camera.extra["new"] = "y"  # type: ignore[index]

@@ -38,7 +38,8 @@ def _is_int(hint: object) -> bool:
 
 
 _HINTS = typing.get_type_hints(NewCamera)
-_FIELDS = attrs.fields(NewCamera)
+# `extra` (fields the library does not model) is no CSV column.
+_FIELDS = tuple(f for f in attrs.fields(NewCamera) if f.name != "extra")
 _INT_COLUMNS = tuple(f.name for f in _FIELDS if _is_int(_HINTS[f.name]))
 _NAME_COLUMNS = ("manufacturer", "camera_model")
 REQUIRED_COLUMNS = tuple(f.name for f in _FIELDS if f.default is attrs.NOTHING)

@@ -31,7 +31,7 @@ __all__ = [
     "neutralise",
 ]
 
-EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event))
+EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event) if field.name != "extra")
 """The columns of ``monuv events`` output, in order (also the JSON keys)."""
 
 

@@ -13,9 +13,11 @@ no socket, no event-loop tricks::
 
 The handler may be sync or async. It sees every try (a retried request calls
 it again) with the partner token taken out: the ``token`` query parameter is
-not in :attr:`MockRequest.params`, and any path segment that holds it reads
-``***``. Snapshot downloads reach the handler too, as ``GET`` requests whose
-:attr:`MockRequest.url` is the image's.
+not in :attr:`MockRequest.params`, and the token anywhere else in the path
+or a parameter (the block routes, or ``request("GET", "/x/{token}/y")``)
+reads ``***``, masked by the request's own redactor. Snapshot downloads
+reach the handler too, as ``GET`` requests whose :attr:`MockRequest.url` is
+the image's.
 
 It imports only the client's core, never aiohttp's network code.
 """
@@ -31,7 +33,6 @@ import attrs
 from yarl import URL
 
 from .._context import RequestContext
-from .._redact import MASK
 from .._transport import Answer
 
 __all__ = ["Handler", "MockRequest", "MockResponse", "MockTransport"]
@@ -115,7 +116,7 @@ class MockTransport:
         context: RequestContext,
     ) -> Answer:
         """Answer one try with the handler's response."""
-        return (await self._respond(method, url, body)).answer()
+        return (await self._respond(method, url, body, context)).answer()
 
     async def stream(
         self,
@@ -125,15 +126,17 @@ class MockTransport:
         context: RequestContext,
     ) -> Answer:
         """Answer one ``GET``; a 2xx body goes to ``sink`` in one chunk."""
-        answer = (await self._respond("GET", url, None)).answer()
+        answer = (await self._respond("GET", url, None, context)).answer()
         if not 200 <= answer.status < 300:
             return answer
         if answer.body:
             sink(answer.body)
         return Answer(answer.status, answer.headers)
 
-    async def _respond(self, method: str, url: URL, body: bytes | None) -> MockResponse:
-        request = _request(method, url, body)
+    async def _respond(
+        self, method: str, url: URL, body: bytes | None, context: RequestContext
+    ) -> MockResponse:
+        request = _request(method, url, body, context)
         self.requests.append(request)
         response = self._handler(request)
         if inspect.isawaitable(response):
@@ -144,19 +147,12 @@ class MockTransport:
         return response
 
 
-def _request(method: str, url: URL, body: bytes | None) -> MockRequest:
-    token = url.query.get(_TOKEN_PARAM)
-    params = {k: v for k, v in url.query.items() if k != _TOKEN_PARAM}
-    segments = url.raw_path.split("/")
-    if token is None:
-        # The block/unblock routes carry the token in the path instead:
-        # /api/{client|user}/{block|unblock}/{token}/{key}.
-        if len(segments) == 6 and segments[1] == "api" and "block" in segments[3]:
-            segments[4] = MASK
-    else:
-        raw = URL.build(path="/" + token).raw_path[1:]
-        segments = [MASK if s in {token, raw} else s for s in segments]
-    path = URL.build(path="/".join(segments), encoded=True).path
+def _request(method: str, url: URL, body: bytes | None, context: RequestContext) -> MockRequest:
+    # The redactor knows the token in every spelling: wherever the request put
+    # it (query, a path segment of any route), the handler sees only "***".
+    redact = context.redact
+    params = {k: redact(v) for k, v in url.query.items() if k != _TOKEN_PARAM}
+    path = redact(URL.build(path=url.raw_path, encoded=True).path)
     decoded: Any = None
     if body:
         try:

@@ -6,14 +6,16 @@ signature or return type that would break callers fails mypy --strict.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import assert_type
+from typing import Any, assert_type
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from monuv_async import (
+    USER_AGENT,
     Camera,
     CameraOptions,
     CameraUpdate,
@@ -23,6 +25,7 @@ from monuv_async import (
     Event,
     EventPage,
     EventWatch,
+    JSONValue,
     MonuvClient,
     MonuvError,
     NewCamera,
@@ -30,6 +33,11 @@ from monuv_async import (
     NewUser,
     OperationFailedError,
     RateLimitError,
+    RawResponse,
+    RequestHook,
+    RequestInfo,
+    ResponseHook,
+    ResponseInfo,
     RetryPolicy,
     Split,
     User,
@@ -141,3 +149,50 @@ async def hardening() -> None:
         pass
     except ServerError as error:
         assert_type(error.retry_after, float | None)
+
+
+def _count(info: ResponseInfo) -> None:
+    assert_type(info.operation, str)
+    assert_type(info.status, int | None)
+    assert_type(info.elapsed, float)
+    assert_type(info.attempt, int)
+    assert_type(info.will_retry, bool)
+    assert_type(info.error, str | None)
+
+
+def _started(info: RequestInfo) -> None:
+    assert_type(info.request, str)
+
+
+async def uses_the_power_surface() -> None:
+    on_request: RequestHook = _started
+    on_response: ResponseHook = _count
+    async with MonuvClient(
+        "token",
+        on_request=on_request,
+        on_response=on_response,
+        user_agent=f"acme/1.0 {USER_AGENT}",
+    ) as monuv:
+        answer = await monuv.request(
+            "GET",
+            "/api/v1/cameras/{id}/print",
+            params={"page": 1, "p": "hls"},
+            path_params={"id": 3},
+        )
+        assert_type(answer, RawResponse)
+        assert_type(answer.status, int)
+        assert_type(answer.content, bytes)
+        assert_type(answer.headers["Content-Type"], str)
+        body: JSONValue = {"a": [1, "x", None, {"b": 2.5}]}
+        await monuv.request("POST", "/api/v2/things", json=body)
+        view = monuv.with_options(timeout=120.0, retry=None, rate_limit=2.0)
+        assert_type(view, MonuvClient)
+        monuv.with_options(timeout=aiohttp.ClientTimeout(total=5))
+        camera = await view.create_camera(NewCamera(1, "Portaria", extra={"ptz": True}))
+        assert_type(camera.extra, Mapping[str, Any])
+        CameraUpdate(1, extra={"x": [1, 2]})
+        NewUser("A", "a@b.c", "1", "pw", extra={"locale": "pt-BR"})
+    try:
+        pass
+    except MonuvError as error:
+        assert_type(error.may_have_been_applied, bool)
