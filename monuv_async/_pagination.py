@@ -99,7 +99,8 @@ async def iter_pages(
     """Yield pages ``start_page..last_page`` in order, each requested once.
 
     ``last_page`` comes from the first page; a later page reporting more pages
-    (events arrived during the walk) extends the walk rather than cutting it.
+    (events arrived during the walk) extends the walk, one reporting fewer
+    ends it there, and an empty page ends it (pages ran out).
     Stopping early (``break``, an exception, cancellation) cancels the requests
     still running; wrap the walk in ``contextlib.aclosing`` to have that happen
     at the ``break`` itself rather than when the generator is collected.
@@ -114,6 +115,11 @@ async def iter_pages(
         buffer=buffer,
     )
     try:
+        if not first.events:
+            # Pages ran out, whatever last_page claims (10**9 and then empty
+            # pages would otherwise be requested without end).
+            yield first
+            return
         # Start fetching ahead before handing out the first page, so the
         # caller's work on it overlaps the next requests.
         prefetcher.fill()
@@ -121,6 +127,16 @@ async def iter_pages(
         number = start_page + 1
         while number <= prefetcher.last_page:
             page = await prefetcher.take(number)
+            if not page.events or page.last_page < number:
+                # The walk ends here: an empty page, or one saying there are
+                # fewer pages (events expired). Requests already started past
+                # it are cancelled, so a false last_page costs at most
+                # `concurrency` requests beyond what the pages hold.
+                if page.events:
+                    yield page
+                return
+            if page.last_page < prefetcher.last_page:
+                prefetcher.last_page = page.last_page
             if page.last_page > prefetcher.last_page:
                 logger.debug(
                     "events grew during the walk: last_page %d -> %d",

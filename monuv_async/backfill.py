@@ -18,7 +18,7 @@ boundary.
   size of the backfill.
 * Each pass over a sub-window notes the ``total`` every page reported. A pass
   is *stable* when every page reported the same total and the pages held
-  exactly that many events: nothing moved while it ran, so it saw every event
+  exactly that many distinct events: nothing moved while it ran, so it saw every event
   present throughout. An unstable pass (drift) is followed by another pass,
   which yields only what was not yet seen, until a stable one (at most
   ``MAX_PASSES``). So every event that exists in its sub-window for the whole
@@ -163,26 +163,23 @@ class Backfill:
         windows_ahead: int = 2,
         resume_from: Checkpoint | None = None,
     ) -> None:
-        self._fetch = fetch
-        self._filters = filters
-        self._ordered = ordered
-        self._concurrency = concurrency
-        # Never more sub-windows at once than pages in the budget.
-        self._windows_ahead = max(1, min(windows_ahead, buffer))
-        # One page budget shared by the sub-windows walked at once, so memory
-        # does not grow with how many run; the client's semaphore is what
-        # bounds their requests all together.
-        self._buffer = max(1, buffer // self._windows_ahead)
-        self._done: set[str] = set()
-        self._states: dict[str, _WindowState] = {}
-        self._yielded = 0
-        if resume_from is not None:
-            self._done = set(resume_from.done)
-            self._yielded = resume_from.yielded
-            for key, ids in resume_from.active.items():
-                self._states[key] = _WindowState(seen=set(ids))
-        self._windows = [w for w in windows if w.key not in self._done]
-        self._events = self._run()
+        # The walk and its producer tasks never refer back to this object:
+        # a caller who breaks out of `async for` without aclose() drops the
+        # last reference to it, and with it to the generator, whose
+        # finalizer then closes the walk and cancels the tasks. A cycle
+        # through here would leave them pending until a GC pass destroyed
+        # them ("Task was destroyed but it is pending!").
+        self._walk = _Walk(
+            fetch,
+            windows,
+            filters=filters,
+            ordered=ordered,
+            concurrency=concurrency,
+            buffer=buffer,
+            windows_ahead=windows_ahead,
+            resume_from=resume_from,
+        )
+        self._events = self._walk.run()
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -192,14 +189,7 @@ class Backfill:
         in progress: take it every few seconds or thousand events, not after
         each one.
         """
-        return Checkpoint(
-            filters=dict(self._filters),
-            done=frozenset(self._done),
-            active={
-                key: frozenset(state.seen - state.pending) for key, state in self._states.items()
-            },
-            yielded=self._yielded,
-        )
+        return self._walk.checkpoint()
 
     def __aiter__(self) -> Self:
         return self
@@ -222,6 +212,53 @@ class Backfill:
     ) -> None:
         await self.aclose()
 
+
+class _Walk:
+    """The state and tasks of one backfill, behind :class:`Backfill`."""
+
+    def __init__(
+        self,
+        fetch: FetchPage,
+        windows: list[Window],
+        *,
+        filters: dict[str, object],
+        ordered: bool,
+        concurrency: int,
+        buffer: int,
+        windows_ahead: int,
+        resume_from: Checkpoint | None,
+    ) -> None:
+        self._fetch = fetch
+        self._filters = filters
+        self._ordered = ordered
+        self._concurrency = concurrency
+        # Never more sub-windows at once than pages in the budget.
+        self._windows_ahead = max(1, min(windows_ahead, buffer))
+        # One page budget shared by the sub-windows walked at once, so memory
+        # does not grow with how many run; the client's semaphore is what
+        # bounds their requests all together.
+        self._buffer = max(1, buffer // self._windows_ahead)
+        self._done: set[str] = set()
+        self._states: dict[str, _WindowState] = {}
+        self._yielded = 0
+        if resume_from is not None:
+            self._done = set(resume_from.done)
+            self._yielded = resume_from.yielded
+            for key, ids in resume_from.active.items():
+                self._states[key] = _WindowState(seen=set(ids))
+        self._windows = [w for w in windows if w.key not in self._done]
+
+    def checkpoint(self) -> Checkpoint:
+        """The state after the events yielded so far."""
+        return Checkpoint(
+            filters=dict(self._filters),
+            done=frozenset(self._done),
+            active={
+                key: frozenset(state.seen - state.pending) for key, state in self._states.items()
+            },
+            yielded=self._yielded,
+        )
+
     # -- producing ---------------------------------------------------------------
 
     async def _passes(self, window: Window) -> AsyncGenerator[list[Event], None]:
@@ -230,6 +267,10 @@ class Backfill:
         for number in range(1, MAX_PASSES + 1):
             totals: set[int] = set()
             count = 0
+            # The distinct ids this pass read: rows repeating ids (a server
+            # answering the same rows twice) add to the count but not here,
+            # so such a pass is not taken for a complete one.
+            read: set[int] = set()
 
             async def fetch(page: int) -> EventPage:
                 return await self._fetch(window, page)
@@ -241,6 +282,7 @@ class Backfill:
                 async for page in pages:
                     totals.add(page.total)
                     count += len(page.events)
+                    read.update(e.id for e in page.events)
                     # Keyed by id: an id twice in one page is one event too.
                     fresh = {e.id: e for e in page.events if e.id not in state.seen}
                     if fresh:
@@ -249,7 +291,7 @@ class Backfill:
                         yield list(fresh.values())
             finally:
                 await pages.aclose()
-            if len(totals) == 1 and count == next(iter(totals)):
+            if len(totals) == 1 and count == next(iter(totals)) == len(read):
                 return
             logger.info(
                 "events of %s moved during pass %d (totals %s, %d read); reading it again",
@@ -292,7 +334,7 @@ class Backfill:
         self._done.add(window.key)
         del self._states[window.key]
 
-    async def _run(self) -> AsyncGenerator[Event, None]:
+    async def run(self) -> AsyncGenerator[Event, None]:
         tasks: set[asyncio.Task[None]] = set()
         try:
             if self._ordered:

@@ -463,3 +463,21 @@ def test_long_values_are_never_cut_into_messages() -> None:
         parse_event_at(secret, ZoneInfo("America/Sao_Paulo"))
     assert "SSSS" not in str(info.value)
     assert "str of 60" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("total", -1),
+        ("per_page", 0),
+        ("per_page", -30),
+        ("current_page", 0),
+        ("current_page", -2),
+        ("last_page", -1),
+    ],
+)
+def test_impossible_page_counts_are_refused(field: str, value: int) -> None:
+    """A negative total, a page size <= 0 or a negative page number is a WireError naming it."""
+    body = {"total": 3, "per_page": 30, "current_page": 1, "last_page": 1, field: value}
+    with pytest.raises(WireError, match=field):
+        read(body, EventPage)
