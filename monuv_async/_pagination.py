@@ -135,8 +135,7 @@ async def iter_pages(
                 if page.events:
                     yield page
                 return
-            if page.last_page < prefetcher.last_page:
-                prefetcher.last_page = page.last_page
+            prefetcher.last_page = min(prefetcher.last_page, page.last_page)
             if page.last_page > prefetcher.last_page:
                 logger.debug(
                     "events grew during the walk: last_page %d -> %d",

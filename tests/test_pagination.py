@@ -15,7 +15,6 @@ import pytest
 from monuv_async._pagination import iter_pages, unique_events
 from monuv_async.models import Event, EventPage
 
-
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
