@@ -20,6 +20,7 @@ import attrs
 from yarl import URL
 
 from ._checks import check_int
+from ._fast_events import read_page
 from ._redact import MASK
 from ._wire import WireError, dumps, shown, structure, unwrap_one
 from .documents import normalize_document
@@ -88,6 +89,8 @@ class Spec(Generic[T]):
     read: Callable[[object, tzinfo], T]
     query: tuple[tuple[str, Segment], ...] = ()
     json: Mapping[str, Any] | None = None
+    read_body: Callable[[bytes, tzinfo], T | None] | None = None
+    """A faster reader of a 2xx body, tried first: ``None`` means "use ``read``"."""
 
     @property
     def idempotent(self) -> bool:
@@ -134,6 +137,15 @@ def _page_reader(number: int) -> Callable[[object, tzinfo], EventPage]:
             msg = f"current_page: asked for page {number}, got page {page.current_page}"
             raise WireError(msg)
         return page
+
+    return read
+
+
+def _fast_page_reader(number: int) -> Callable[[bytes, tzinfo], EventPage | None]:
+    def read(body: bytes, tz: tzinfo) -> EventPage | None:
+        page = read_page(body, tz)
+        # Any doubt, a wrong page included, goes to the strict reader.
+        return page if page is not None and page.current_page == number else None
 
     return read
 
@@ -312,6 +324,7 @@ def events_page(filters: EventFilters, page: int = 1) -> Spec[EventPage]:
         (*_API, "events"),
         _page_reader(page),
         query=(("token", TOKEN), *filters.query(), ("page", str(page))),
+        read_body=_fast_page_reader(page),
     )
 
 
