@@ -49,24 +49,28 @@ if msgspec is not None:
     # the strict path, which sees what orjson makes of it.
     _Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
-WIRE_TYPES: dict[str, tuple[type, bool]] = {
-    "id": (int, True),
-    "event_at": (str, True),
-    "event_type": (int, True),
-    "event_description": (str, False),
-    "event_url": (str, False),
-    "camera_id": (int, False),
-    "camera_description": (str, False),
+WIRE_TYPES: dict[str, tuple[type, bool, bool]] = {
+    "id": (int, True, False),
+    "event_at": (str, True, False),
+    "event_type": (int, True, False),
+    "event_description": (str, False, True),
+    "event_url": (str, False, False),
+    "camera_id": (int, False, False),
+    "camera_description": (str, False, True),
 }
-"""The keys of an event the API documents: their JSON type and whether required.
+"""The keys of an event the API documents: JSON type, whether required, whether shared.
 
 Named as :class:`Event`'s fields; an ``Event`` field not listed here (such as
-one for unknown keys) takes its default on the fast path.
+one for unknown keys) takes its default on the fast path. A *shared* value
+repeats across events (a camera's or an event type's description): one
+string object is kept per distinct value, so pages held ahead cost less.
 """
 
 _PAGE_KEYS = frozenset({"total", "per_page", "current_page", "last_page", "data"})
 _EVENT_KEYS = frozenset(WIRE_TYPES)
-_EVENT_REQUIRED = frozenset(k for k, (_, required) in WIRE_TYPES.items() if required)
+_EVENT_REQUIRED = frozenset(k for k, (_, required, _) in WIRE_TYPES.items() if required)
+# Distinct shared strings kept; cleared when full (sharing is an economy only).
+_SHARED_KEPT = 4096
 # Hours are few (24 a day); cleared when full so a long history stays small.
 _HOURS_KEPT = 8192
 # ":MM:SS" -> its offset into the hour, for the canonical spellings only.
@@ -76,29 +80,52 @@ _CLOCK = {
 
 
 def _builder_source(
-    fields: tuple[attrs.Attribute[Any], ...], access: Callable[[str], str]
+    fields: tuple[attrs.Attribute[Any], ...], access: Callable[[str], str], *, checked: bool
 ) -> str | None:
     """The source of the loop building Events from decoded rows, or None if it cannot.
 
-    ``access(name)`` is the expression reading key ``name`` of ``row``.
+    ``access(name)`` is the expression reading key ``name`` of ``row``;
+    ``checked`` adds the checks of rows that are plain dicts (a typed decode
+    has done them already).
     """
     body = []
     for index, field in enumerate(fields):
         if field.name == "event_at":
             value = "base + step"
         elif field.name in WIRE_TYPES:
-            value = access(field.name)
+            kind, required, shared = WIRE_TYPES[field.name]
+            body.append(f"        value = {access(field.name)}")
+            if checked and required:
+                body.append(f"        if type(value) is not {kind.__name__}:")
+                body.append("            return None")
+            elif checked:
+                body.append(f"        if value is not None and type(value) is not {kind.__name__}:")
+                body.append("            return None")
+            if shared:
+                body.append("        value = share(value, value)")
+            value = "value"
         elif _default(field) is not attrs.NOTHING:
             value = f"default_{index}"
         else:
             return None  # a field the wire does not fill and that has no default
         body.append(f"        set_{index}(event, {value})")
+    row_check = (
+        [
+            "        if type(row) is not dict or not event_keys >= row.keys():",
+            "            return None",
+        ]
+        if checked
+        else []
+    )
+    at_check = ["        if type(at) is not str:", "            return None"] if checked else []
     lines = [
         "def build(rows, hour, new, cls):",
         "    out = []",
         "    append = out.append",
         "    for row in rows:",
+        *row_check,
         f"        at = {access('event_at')}",
+        *at_check,
         "        base = hours_get(at[:13])",
         "        if base is None:",
         "            base = hour(at[:13])",
@@ -122,13 +149,18 @@ class _Reader:
         self._tz = tz
         self._hours: dict[str, datetime] = {}
         fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(Event)
-        source = _builder_source(fields, _attribute if use_msgspec else _key)
+        self._shared: dict[str | None, str | None] = {}
+        source = _builder_source(
+            fields, _attribute if use_msgspec else _key, checked=not use_msgspec
+        )
         self._build: Callable[..., list[Event] | None] | None = None
         if source is None:
             return
         namespace: dict[str, Any] = {
             "hours_get": self._hours.get,
             "clock_get": _CLOCK.get,
+            "share": self._shared.setdefault,
+            "event_keys": _EVENT_KEYS,
         }
         for index, field in enumerate(fields):
             namespace[f"set_{index}"] = getattr(Event, field.name).__set__
@@ -184,13 +216,6 @@ class _Reader:
             type(total) is type(per_page) is type(current) is type(last) is int
         ):
             return None
-        for row in rows:
-            if type(row) is not dict or not _EVENT_KEYS >= row.keys() >= _EVENT_REQUIRED:
-                return None
-            for key, value in row.items():
-                kind, required = WIRE_TYPES[key]
-                if type(value) is not kind and (required or value is not None):
-                    return None
         return self._page(total, per_page, current, last, rows)
 
     def _page(
@@ -201,6 +226,8 @@ class _Reader:
         except WireError:
             return None
         assert self._build is not None
+        if len(self._shared) >= _SHARED_KEPT:
+            self._shared.clear()
         events = self._build(rows, self._hour, object.__new__, Event)
         if events is None:
             return None
@@ -233,7 +260,7 @@ def _msgspec_decoder() -> Callable[[bytes], Any]:
     """A decoder of a page (bare or in a list) into Structs that refuse anything unusual."""
     assert msgspec is not None
     event_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    for name, (kind, required) in WIRE_TYPES.items():
+    for name, (kind, required, _) in WIRE_TYPES.items():
         wire: Any = _Int64 if kind is int else kind
         if required:
             event_fields.append((name, wire))

@@ -41,7 +41,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from types import TracebackType
 from typing import Literal, Self
@@ -49,7 +49,7 @@ from typing import Literal, Self
 import attrs
 
 from ._endpoints import EventFilters
-from ._pagination import iter_pages
+from ._pagination import EVENTS_AHEAD, iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
 
@@ -141,6 +141,8 @@ _BATCHES = 2
 # sub-window; each kind told apart by its type alone.
 _Item = list[Event] | Exception | Literal[_End.DONE]
 _Queue = asyncio.Queue[tuple[Window, _Item]]
+# A batch handed to the caller, with the state of its sub-window.
+_Batch = tuple["_WindowState", list[Event]]
 
 
 class Backfill:
@@ -179,7 +181,12 @@ class Backfill:
             windows_ahead=windows_ahead,
             resume_from=resume_from,
         )
-        self._events = self._walk.run()
+        self._batches = self._walk.run()
+        # The batch being handed out: events are taken from it here, without
+        # a generator step per event (they cost more than reading the event).
+        self._batch: list[Event] = []
+        self._next = 0
+        self._state = _WindowState(seen=set())
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -195,11 +202,19 @@ class Backfill:
         return self
 
     async def __anext__(self) -> Event:
-        return await self._events.__anext__()
+        index = self._next
+        while index >= len(self._batch):
+            self._state, self._batch = await self._batches.__anext__()
+            index = 0
+        event = self._batch[index]
+        self._next = index + 1
+        self._walk.took(self._state, event)
+        return event
 
     async def aclose(self) -> None:
         """Stop: cancel the requests in flight and wait for them to let go."""
-        await self._events.aclose()
+        self._batch, self._next = [], 0
+        await self._batches.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -269,20 +284,27 @@ class _Walk:
             count = 0
             # The distinct ids this pass read: rows repeating ids (a server
             # answering the same rows twice) add to the count but not here,
-            # so such a pass is not taken for a complete one.
-            read: set[int] = set()
+            # so such a pass is not taken for a complete one. A first pass
+            # from nothing needs no set of its own: what it read is `seen`.
+            before = len(state.seen)
+            read: set[int] | None = set() if number > 1 or before else None
 
             async def fetch(page: int) -> EventPage:
                 return await self._fetch(window, page)
 
             pages = iter_pages(
-                fetch, start_page=1, concurrency=self._concurrency, buffer=self._buffer
+                fetch,
+                start_page=1,
+                concurrency=self._concurrency,
+                buffer=self._buffer,
+                events_ahead=max(1, EVENTS_AHEAD // self._windows_ahead),
             )
             try:
                 async for page in pages:
                     totals.add(page.total)
                     count += len(page.events)
-                    read.update(e.id for e in page.events)
+                    if read is not None:
+                        read.update(e.id for e in page.events)
                     # Keyed by id: an id twice in one page is one event too.
                     fresh = {e.id: e for e in page.events if e.id not in state.seen}
                     if fresh:
@@ -291,7 +313,8 @@ class _Walk:
                         yield list(fresh.values())
             finally:
                 await pages.aclose()
-            if len(totals) == 1 and count == next(iter(totals)) == len(read):
+            distinct = len(read) if read is not None else len(state.seen) - before
+            if len(totals) == 1 and count == next(iter(totals)) == distinct:
                 return
             logger.info(
                 "events of %s moved during pass %d (totals %s, %d read); reading it again",
@@ -318,31 +341,31 @@ class _Walk:
 
     # -- consuming ---------------------------------------------------------------
 
-    def _emit(self, window: Window, item: list[Event] | Exception) -> Iterable[Event]:
+    def _batch(
+        self, window: Window, item: list[Event] | Exception
+    ) -> tuple[_WindowState, list[Event]]:
         if isinstance(item, Exception):
             # A producer's failure, raised in the caller's task where it belongs.
             raise item
-        state = self._states[window.key]
-        for event in item:
-            # Recorded before the caller gets the event: a checkpoint saved
-            # after processing it must include it.
-            state.pending.discard(event.id)
-            self._yielded += 1
-            yield event
+        return self._states[window.key], item
+
+    def took(self, state: _WindowState, event: Event) -> None:
+        """Record that ``event`` is handed to the caller (before it gets it)."""
+        # A checkpoint saved after processing it must include it.
+        state.pending.discard(event.id)
+        self._yielded += 1
 
     def _finish(self, window: Window) -> None:
         self._done.add(window.key)
         del self._states[window.key]
 
-    async def run(self) -> AsyncGenerator[Event, None]:
+    async def run(self) -> AsyncGenerator[_Batch, None]:
+        """The batches to hand out, each with its sub-window's state."""
         tasks: set[asyncio.Task[None]] = set()
         try:
-            if self._ordered:
-                async for event in self._run_ordered(tasks):
-                    yield event
-            else:
-                async for event in self._run_unordered(tasks):
-                    yield event
+            batches = self._run_ordered(tasks) if self._ordered else self._run_unordered(tasks)
+            async for batch in batches:
+                yield batch
         finally:
             for task in tasks:
                 task.cancel()
@@ -357,7 +380,7 @@ class _Walk:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    async def _run_ordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
+    async def _run_ordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[_Batch]:
         # One queue per sub-window, so they are handed out newest window first
         # while the next ones are already being fetched.
         queues: list[_Queue] = []
@@ -370,11 +393,10 @@ class _Walk:
                 _, item = await queues[index].get()
                 if item is _DONE:
                     break
-                for event in self._emit(window, item):
-                    yield event
+                yield self._batch(window, item)
             self._finish(window)
 
-    async def _run_unordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
+    async def _run_unordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[_Batch]:
         queue: _Queue = asyncio.Queue(maxsize=_BATCHES * self._windows_ahead)
         waiting = list(reversed(self._windows))
         running = 0
@@ -387,5 +409,4 @@ class _Walk:
                 running -= 1
                 self._finish(window)
                 continue
-            for event in self._emit(window, item):
-                yield event
+            yield self._batch(window, item)

@@ -215,7 +215,7 @@ def test_an_event_field_off_the_wire_takes_its_default() -> None:
         camera_description: str | None = None
         extra: Any = attrs.field(factory=dict)
 
-    source = _fast_events._builder_source(attrs.fields(Wider), _fast_events._key)
+    source = _fast_events._builder_source(attrs.fields(Wider), _fast_events._key, checked=True)
     assert source is not None
     assert "set_7(event, default_7)" in source
 
@@ -224,7 +224,10 @@ def test_an_event_field_off_the_wire_takes_its_default() -> None:
         id: int
         needed: int
 
-    assert _fast_events._builder_source(attrs.fields(Unfillable), _fast_events._key) is None
+    assert (
+        _fast_events._builder_source(attrs.fields(Unfillable), _fast_events._key, checked=True)
+        is None
+    )
 
 
 def test_the_hour_table_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

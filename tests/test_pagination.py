@@ -213,3 +213,22 @@ async def test_a_later_page_reporting_fewer_pages_ends_the_walk() -> None:
         p.current_page async for p in iter_pages(shrinking, start_page=1, concurrency=1, buffer=1)
     ]
     assert got == [1, 2, 3]
+
+
+async def test_pages_held_ahead_are_counted_in_events() -> None:
+    """Pages of 100 events with a budget of 300 events: at most 3 pages held, whatever buffer."""
+    source = Pages(40)
+    source_fetch = source.fetch
+
+    async def big(number: int) -> EventPage:
+        await source_fetch(number)
+        return held(number, 40, size=100)
+
+    pages = iter_pages(big, start_page=1, concurrency=8, buffer=16, events_ahead=300)
+    async with aclosing(pages):
+        async for _ in pages:
+            for _ in range(10):
+                await asyncio.sleep(0)
+            break
+    assert len(source.requested) <= 1 + 3
+    assert source.max_running <= 3
