@@ -252,7 +252,10 @@ class _Walk:
         # One page budget shared by the sub-windows walked at once, so memory
         # does not grow with how many run; the client's semaphore is what
         # bounds their requests all together.
-        self._buffer = max(1, buffer // self._windows_ahead)
+        # First pages of the windows next in line come out of the same
+        # budget, when it has room for them beyond a page per window.
+        self._lookahead = min(self._windows_ahead, max(0, buffer - 2 * self._windows_ahead))
+        self._buffer = max(1, (buffer - self._lookahead) // self._windows_ahead)
         self._done: set[str] = set()
         self._states: dict[str, _WindowState] = {}
         self._yielded = 0
@@ -262,6 +265,10 @@ class _Walk:
             for key, ids in resume_from.active.items():
                 self._states[key] = _WindowState(seen=set(ids))
         self._windows = [w for w in windows if w.key not in self._done]
+        # First pages requested ahead of their window's walk, and how many
+        # windows have started (they start in order).
+        self._firsts: dict[str, asyncio.Task[EventPage]] = {}
+        self._started = 0
 
     def checkpoint(self) -> Checkpoint:
         """The state after the events yielded so far."""
@@ -290,6 +297,10 @@ class _Walk:
             read: set[int] | None = set() if number > 1 or before else None
 
             async def fetch(page: int) -> EventPage:
+                if page == 1:
+                    early = self._firsts.pop(window.key, None)
+                    if early is not None:
+                        return await early
                 return await self._fetch(window, page)
 
             pages = iter_pages(
@@ -367,12 +378,25 @@ class _Walk:
             async for batch in batches:
                 yield batch
         finally:
-            for task in tasks:
+            early = list(self._firsts.values())
+            self._firsts.clear()
+            for task in (*tasks, *early):
                 task.cancel()
-            if tasks:
-                await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks or early:
+                # Retrieves every outcome too, so no "exception never retrieved".
+                await asyncio.gather(*tasks, *early, return_exceptions=True)
 
     def _start(self, window: Window, queue: _Queue, tasks: set[asyncio.Task[None]]) -> None:
+        # Windows start in order. The first page of each of the next few is
+        # requested now, while this one drains: a window's first page tells
+        # how many pages it has, so fetched alone it would cost a round trip
+        # with the connection pool half idle. At most `_lookahead` such
+        # pages are held, one per window, within the page budget.
+        self._started += 1
+        for ahead in self._windows[self._started : self._started + self._lookahead]:
+            if ahead.key not in self._firsts:
+                self._firsts[ahead.key] = asyncio.ensure_future(self._fetch(ahead, 1))
+
         async def put(item: _Item) -> None:
             await queue.put((window, item))
 

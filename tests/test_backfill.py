@@ -361,3 +361,27 @@ async def test_an_abandoned_backfill_lets_go_of_its_tasks() -> None:
     del walk
     gc.collect()
     assert await wait_until(lambda: all(task.done() for task in producers))
+
+
+async def test_first_pages_of_the_next_windows_are_requested_ahead_once() -> None:
+    """While a window drains, the next windows' first pages are already asked for, each once."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    requested: list[tuple[str, int]] = []
+    release = asyncio.Event()
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        requested.append((window.key, number))
+        if window.key == windows[0].key and number == 2:
+            await release.wait()  # the first window is still draining
+        events = tuple(Event(hash((window.key, number, i)) % 10**9, at, 1) for i in range(3))
+        return EventPage(6, 3, number, 2, events)
+
+    windows = split_window(date(2026, 1, 1), date(2026, 1, 6), "day")
+    walk = Backfill(fetch, windows, filters={}, ordered=True, concurrency=4, buffer=8)
+    got = [await walk.__anext__() for _ in range(3)]
+    assert len(got) == 3
+    assert await wait_until(lambda: (windows[2].key, 1) in requested)
+    release.set()
+    rest = [event async for event in walk]
+    assert len(got) + len(rest) == 6 * 6
+    assert Counter(requested) == Counter({(w.key, n): 1 for w in windows for n in (1, 2)})
