@@ -250,7 +250,10 @@ class _Walk:
                 start_page=1,
                 concurrency=self._concurrency,
                 buffer=self._buffer,
-                events_ahead=max(1, EVENTS_AHEAD // self._windows_ahead),
+                # Half the walk's budget, shared by the windows: a backfill
+                # also holds batches waiting for the caller and the ids of
+                # its windows, where a plain walk holds neither.
+                events_ahead=max(1, EVENTS_AHEAD // (2 * self._windows_ahead)),
             )
             try:
                 async for page in pages:
