@@ -12,8 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from pathlib import Path
 from typing import TypeVar
@@ -163,19 +162,42 @@ class Requester:
             # Outside the semaphore: a request waiting to retry holds no slot.
             await _sleep(delay)
 
-    @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
+    def _slot(self) -> _Slot:
         """A place under the semaphore, then a rate-limit start slot, for one try."""
-        async with self._semaphore:
+        return _Slot(self)
+
+
+class _Slot:
+    """One try's place under a requester's bounds.
+
+    A class rather than an ``asynccontextmanager``: that one builds a
+    generator and two coroutines around every request, measurable on small
+    calls where the library's own overhead is the cost.
+    """
+
+    __slots__ = ("_requester",)
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    async def __aenter__(self) -> None:
+        requester = self._requester
+        await requester._semaphore.acquire()
+        try:
             # The start slot is taken once a place is held: taken before, the
             # slots of requests queued for the semaphore would all come due
             # while they wait, and they would start together in a burst.
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            self.stats.requests += 1
-            self.stats.in_flight += 1
-            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
-            try:
-                yield
-            finally:
-                self.stats.in_flight -= 1
+            if requester._limiter is not None:
+                await requester._limiter.acquire()
+        except BaseException:
+            requester._semaphore.release()
+            raise
+        stats = requester.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+
+    async def __aexit__(self, *_: object) -> None:
+        requester = self._requester
+        requester.stats.in_flight -= 1
+        requester._semaphore.release()
