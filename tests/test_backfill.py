@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +28,14 @@ async def sim() -> AsyncIterator[MonuvSimulator]:
         seed=7, cameras=3, events_per_camera_per_day=40, days=7, now=NOW, per_page=30
     ) as simulator:
         yield simulator
+
+
+def one_day(
+    fetch: Callable[[Window, int], Awaitable[EventPage]], *, concurrency: int, buffer: int
+) -> Backfill:
+    """An ordered backfill of the single day 2026-01-01 over ``fetch``."""
+    day = Window(date(2026, 1, 1), date(2026, 1, 1))
+    return Backfill(fetch, [day], filters={}, ordered=True, concurrency=concurrency, buffer=buffer)
 
 
 def ids_in_window(sim: MonuvSimulator) -> set[int]:
@@ -256,14 +264,7 @@ async def test_an_id_twice_in_one_page_is_yielded_once() -> None:
         events = tuple(Event(i, at, 1) for i in (3, 2, 2, 1))
         return EventPage(4, 4, number, 1, events)
 
-    walk = Backfill(
-        fetch,
-        [Window(date(2026, 1, 1), date(2026, 1, 1))],
-        filters={},
-        ordered=True,
-        concurrency=2,
-        buffer=4,
-    )
+    walk = one_day(fetch, concurrency=2, buffer=4)
     assert [event.id async for event in walk] == [3, 2, 1]
 
 
@@ -301,14 +302,7 @@ async def test_a_pass_whose_rows_repeat_ids_is_not_stable(caplog: pytest.LogCapt
         events = tuple(Event(i, at, 1) for i in range(30))
         return EventPage(60, 30, number, 2, events)
 
-    walk = Backfill(
-        fetch,
-        [Window(date(2026, 1, 1), date(2026, 1, 1))],
-        filters={},
-        ordered=True,
-        concurrency=2,
-        buffer=4,
-    )
+    walk = one_day(fetch, concurrency=2, buffer=4)
     with caplog.at_level("WARNING", logger="monuv_async"):
         got = [event.id async for event in walk]
     assert got == list(range(30))
@@ -329,14 +323,7 @@ async def test_false_last_page_with_empty_pages_keeps_backfill_requests_bounded(
             return EventPage(3 * 10**9, 3, 1, 10**9, tuple(Event(i, at, 1) for i in range(3)))
         return EventPage(3 * 10**9, 3, number, 10**9, ())
 
-    walk = Backfill(
-        fetch,
-        [Window(date(2026, 1, 1), date(2026, 1, 1))],
-        filters={},
-        ordered=True,
-        concurrency=4,
-        buffer=8,
-    )
+    walk = one_day(fetch, concurrency=4, buffer=8)
     assert [event.id async for event in walk] == [0, 1, 2]
     # Each pass: page 1, then at most `concurrency` pages started ahead.
     assert len(requested) <= MAX_PASSES * (1 + 4)
