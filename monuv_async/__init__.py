@@ -11,46 +11,55 @@
 
 from __future__ import annotations
 
-from ._extra import JSONValue
-from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo
-from ._raw import RawResponse
-from ._redact import redact_url
-from ._snapshots import SnapshotResult
-from ._transport import USER_AGENT
+# Exports are loaded on first use (PEP 562): `monuv --help` and anything that
+# needs one name only do not pay for aiohttp and the whole client at import.
+# `from monuv_async import X` works as before; type checkers and IDEs read
+# the TYPE_CHECKING block.
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .backfill import Backfill, Split
-from .checkpoint import Checkpoint
-from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
-from .errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    MonuvError,
-    NotFoundError,
-    OperationFailedError,
-    RateLimitError,
-    RequestTimeoutError,
-    ServerError,
-    TransportError,
-    UnexpectedResponseError,
-    ValidationError,
-)
-from .models import (
-    Camera,
-    CameraModel,
-    CameraOptions,
-    Client,
-    DocumentType,
-    Event,
-    EventPage,
-    Manufacturer,
-    Resolution,
-    User,
-    UserType,
-)
-from .requests import CameraUpdate, NewCamera, NewClient, NewUser
-from .retry import RetryPolicy
-from .watch import EventWatch, WatchCheckpoint
+
+if TYPE_CHECKING:
+    from ._extra import JSONValue
+    from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo
+    from ._raw import RawResponse
+    from ._redact import redact_url
+    from ._snapshots import SnapshotResult
+    from ._transport import USER_AGENT
+    from .backfill import Backfill, Split
+    from .checkpoint import Checkpoint
+    from .client import DEFAULT_BASE_URL, ClientStats, MonuvClient
+    from .errors import (
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        MonuvError,
+        NotFoundError,
+        OperationFailedError,
+        RateLimitError,
+        RequestTimeoutError,
+        ServerError,
+        TransportError,
+        UnexpectedResponseError,
+        ValidationError,
+    )
+    from .models import (
+        Camera,
+        CameraModel,
+        CameraOptions,
+        Client,
+        DocumentType,
+        Event,
+        EventPage,
+        Manufacturer,
+        Resolution,
+        User,
+        UserType,
+    )
+    from .requests import CameraUpdate, NewCamera, NewClient, NewUser
+    from .retry import RetryPolicy
+    from .watch import EventWatch, WatchCheckpoint
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -100,3 +109,66 @@ __all__ = [
     "__version__",
     "redact_url",
 ]
+
+_EXPORTS: dict[str, str] = {
+    "JSONValue": "._extra",
+    "RequestHook": "._hooks",
+    "RequestInfo": "._hooks",
+    "ResponseHook": "._hooks",
+    "ResponseInfo": "._hooks",
+    "RawResponse": "._raw",
+    "redact_url": "._redact",
+    "SnapshotResult": "._snapshots",
+    "USER_AGENT": "._transport",
+    "__version__": "._version",
+    "Backfill": ".backfill",
+    "Split": ".backfill",
+    "Checkpoint": ".checkpoint",
+    "ClientStats": ".client",
+    "DEFAULT_BASE_URL": ".client",
+    "MonuvClient": ".client",
+    "APIError": ".errors",
+    "AuthenticationError": ".errors",
+    "BadRequestError": ".errors",
+    "MonuvError": ".errors",
+    "NotFoundError": ".errors",
+    "OperationFailedError": ".errors",
+    "RateLimitError": ".errors",
+    "RequestTimeoutError": ".errors",
+    "ServerError": ".errors",
+    "TransportError": ".errors",
+    "UnexpectedResponseError": ".errors",
+    "ValidationError": ".errors",
+    "Camera": ".models",
+    "CameraModel": ".models",
+    "CameraOptions": ".models",
+    "Client": ".models",
+    "DocumentType": ".models",
+    "Event": ".models",
+    "EventPage": ".models",
+    "Manufacturer": ".models",
+    "Resolution": ".models",
+    "User": ".models",
+    "UserType": ".models",
+    "CameraUpdate": ".requests",
+    "NewCamera": ".requests",
+    "NewClient": ".requests",
+    "NewUser": ".requests",
+    "RetryPolicy": ".retry",
+    "EventWatch": ".watch",
+    "WatchCheckpoint": ".watch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

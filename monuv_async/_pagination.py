@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from array import array
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
 from .models import Event, EventPage
 
-__all__ = ["iter_pages", "unique_events"]
+__all__ = ["EVENTS_AHEAD", "iter_pages", "unique_events"]
 
 logger = logging.getLogger("monuv_async")
+
+EVENTS_AHEAD = 8192
+"""Events a walk holds ahead of its caller at most (whole pages, at least one)."""
 
 
 class _Prefetcher:
@@ -95,16 +99,26 @@ async def iter_pages(
     start_page: int,
     concurrency: int,
     buffer: int,
+    events_ahead: int | None = None,
 ) -> AsyncGenerator[EventPage, None]:
     """Yield pages ``start_page..last_page`` in order, each requested once.
 
     ``last_page`` comes from the first page; a later page reporting more pages
-    (events arrived during the walk) extends the walk rather than cutting it.
+    (events arrived during the walk) extends the walk, one reporting fewer
+    ends it there, and an empty page ends it (pages ran out).
+    At most ``buffer`` pages are held (running or fetched, not yet taken),
+    and no more than about ``events_ahead`` events' worth of them (the size
+    of the first page tells how many events a page holds).
     Stopping early (``break``, an exception, cancellation) cancels the requests
     still running; wrap the walk in ``contextlib.aclosing`` to have that happen
     at the ``break`` itself rather than when the generator is collected.
     """
     first = await fetch(start_page)
+    if events_ahead is None:
+        events_ahead = EVENTS_AHEAD
+    # The budget is in events: 32 pages of 500 events are not 32 pages of 30.
+    # Never below one page, and `buffer` pages stay the upper bound.
+    buffer = min(buffer, max(1, events_ahead // max(1, len(first.events))))
     prefetcher = _Prefetcher(
         fetch,
         next_page=start_page + 1,
@@ -114,6 +128,11 @@ async def iter_pages(
         buffer=buffer,
     )
     try:
+        if not first.events:
+            # Pages ran out, whatever last_page claims (10**9 and then empty
+            # pages would otherwise be requested without end).
+            yield first
+            return
         # Start fetching ahead before handing out the first page, so the
         # caller's work on it overlaps the next requests.
         prefetcher.fill()
@@ -121,6 +140,15 @@ async def iter_pages(
         number = start_page + 1
         while number <= prefetcher.last_page:
             page = await prefetcher.take(number)
+            if not page.events or page.last_page < number:
+                # The walk ends here: an empty page, or one saying there are
+                # fewer pages (events expired). Requests already started past
+                # it are cancelled, so a false last_page costs at most
+                # `concurrency` requests beyond what the pages hold.
+                if page.events:
+                    yield page
+                return
+            prefetcher.last_page = min(prefetcher.last_page, page.last_page)
             if page.last_page > prefetcher.last_page:
                 logger.debug(
                     "events grew during the walk: last_page %d -> %d",
@@ -135,6 +163,14 @@ async def iter_pages(
         await prefetcher.close()
 
 
+def _compact(ids: list[int]) -> Sequence[int]:
+    """The ids of a page in 8 bytes each (a tuple if one does not fit in 64 bits)."""
+    try:
+        return array("q", ids)
+    except OverflowError:
+        return tuple(ids)
+
+
 async def unique_events(
     pages: AsyncGenerator[EventPage, None], *, memory: int
 ) -> AsyncGenerator[Event, None]:
@@ -146,30 +182,33 @@ async def unique_events(
     # pages only. That catches the usual repeat (new events pushing the tail
     # of a page onto the next ones fetched); an event pushed further than
     # that, by many arrivals during a slow walk, comes out again. backfill()
-    # is the exactly-once walk. `last` maps an id to the latest page it was
-    # on, so forgetting an old page never forgets an id that a newer page
-    # repeated. Whole-page set operations keep the common case cheap.
-    last: dict[int, int] = {}
-    recent: deque[tuple[int, set[int]]] = deque()
-    number = 0
+    # is the exactly-once walk. Each page remembered keeps all its ids (the
+    # repeats too), so forgetting an old page never forgets an id that a
+    # newer page repeated. They are kept compact, with their range: a page
+    # whose ids overlap no remembered range (the usual case, ids falling
+    # page after page) is checked without building any set.
+    recent: deque[tuple[int, int, Sequence[int]]] = deque()
     try:
         async for page in pages:
-            number += 1
-            ids = {event.id for event in page.events}
-            fresh: Sequence[Event] = page.events
-            if len(ids) != len(page.events) or not last.keys().isdisjoint(ids):
-                fresh, kept = [], set()
-                for event in page.events:
-                    if event.id not in last and event.id not in kept:
-                        kept.add(event.id)
+            events = page.events
+            if not events:
+                continue
+            ids = [event.id for event in events]
+            low, high = min(ids), max(ids)
+            fresh: Sequence[Event] = events
+            overlapping = [held for lo, hi, held in recent if lo <= high and low <= hi]
+            if overlapping or len(set(ids)) != len(ids):
+                known: set[int] = set()
+                for held in overlapping:
+                    known.update(held)
+                fresh = []
+                for event in events:
+                    if event.id not in known:
+                        known.add(event.id)
                         fresh.append(event)
-            last.update(dict.fromkeys(ids, number))
-            recent.append((number, ids))
+            recent.append((low, high, _compact(ids)))
             if len(recent) > memory:
-                old, old_ids = recent.popleft()
-                for event_id in old_ids:
-                    if last.get(event_id) == old:
-                        del last[event_id]
+                recent.popleft()
             for event in fresh:
                 yield event
     finally:

@@ -70,6 +70,10 @@ def read_response(
     """
     if not 200 <= status < 300:
         raise error_for_status(status, headers, body, context)
+    if spec.read_body is not None:
+        fast = spec.read_body(body, tz)
+        if fast is not None:
+            return fast
     try:
         data = loads(body)
     except ValueError:

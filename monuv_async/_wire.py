@@ -45,6 +45,7 @@ from .models import (
 
 __all__ = [
     "WireError",
+    "check_counts",
     "converter_for",
     "dumps",
     "loads",
@@ -237,6 +238,25 @@ _EVENT_KEYS = _known(Event)
 _PAGE_KEYS = frozenset({"total", "per_page", "current_page", "last_page", "data"})
 
 
+def check_counts(
+    total: int, per_page: int, current_page: int, last_page: int
+) -> tuple[int, int, int, int]:
+    """A page's counts, refused when impossible (a walk would trust them)."""
+    if total < 0:
+        msg = f"total: expected a count >= 0, got {total}"
+        raise WireError(msg)
+    if per_page <= 0:
+        msg = f"per_page: expected a size >= 1, got {per_page}"
+        raise WireError(msg)
+    if current_page < 1:
+        msg = f"current_page: expected a page number >= 1, got {current_page}"
+        raise WireError(msg)
+    if last_page < 0:
+        msg = f"last_page: expected a page number >= 0, got {last_page}"
+        raise WireError(msg)
+    return total, per_page, current_page, last_page
+
+
 def _event_readers(
     tz: tzinfo,
 ) -> tuple[Callable[[object, object], Event], Callable[[object, object], EventPage]]:
@@ -298,10 +318,12 @@ def _event_readers(
             msg = f"data: expected a list of events, got {_describe(data)}"
             raise WireError(msg)
         read = EventPage(
-            _field_int(body.get("total"), "total"),
-            _field_int(body.get("per_page"), "per_page"),
-            _field_int(body.get("current_page"), "current_page"),
-            _field_int(body.get("last_page"), "last_page"),
+            *check_counts(
+                _field_int(body.get("total"), "total"),
+                _field_int(body.get("per_page"), "per_page"),
+                _field_int(body.get("current_page"), "current_page"),
+                _field_int(body.get("last_page"), "last_page"),
+            ),
             tuple(map(event, data)),
         )
         return _with_extra(read, _unknown(body, _PAGE_KEYS))

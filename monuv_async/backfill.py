@@ -18,7 +18,7 @@ boundary.
   size of the backfill.
 * Each pass over a sub-window notes the ``total`` every page reported. A pass
   is *stable* when every page reported the same total and the pages held
-  exactly that many events: nothing moved while it ran, so it saw every event
+  exactly that many distinct events: nothing moved while it ran, so it saw every event
   present throughout. An unstable pass (drift) is followed by another pass,
   which yields only what was not yet seen, until a stable one (at most
   ``MAX_PASSES``). So every event that exists in its sub-window for the whole
@@ -41,15 +41,14 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
-from datetime import date, timedelta
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Literal, Self
 
 import attrs
 
-from ._endpoints import EventFilters
-from ._pagination import iter_pages
+from ._backfill_plan import Split, plan, split_window
+from ._pagination import EVENTS_AHEAD, iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
 
@@ -60,64 +59,7 @@ logger = logging.getLogger("monuv_async")
 MAX_PASSES = 5
 """Passes over one sub-window before giving up on it settling."""
 
-Split = Literal["day", "week", "none"] | int
-"""How to cut a backfill's window: per day, per 7 days, not at all, or N days."""
-
 FetchPage = Callable[[Window, int], Awaitable[EventPage]]
-
-
-def split_window(start: date, end: date, split: Split) -> list[Window]:
-    """The sub-windows of ``start..end`` (inclusive), newest first."""
-    if split == "none":
-        return [Window(start, end)]
-    days = {"day": 1, "week": 7}.get(split) if isinstance(split, str) else split
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        msg = f"split: must be 'day', 'week', 'none' or a number of days >= 1, got {split!r}"
-        raise ValueError(msg)
-    windows = []
-    cursor = end
-    while cursor >= start:
-        first = max(start, cursor - timedelta(days=days - 1))
-        windows.append(Window(first, cursor))
-        cursor = first - timedelta(days=1)
-    return windows
-
-
-def plan(
-    filters: EventFilters, split: Split, resume_from: Checkpoint | None
-) -> tuple[list[Window], dict[str, object]]:
-    """The sub-windows of a backfill over ``filters``, and the identity its checkpoints carry.
-
-    A ``resume_from`` taken from another backfill (other filters or split) is
-    refused now, before any request.
-    """
-    if filters.start_at is None or filters.end_at is None:
-        msg = "start_at: a backfill needs both start_at and end_at"
-        raise ValueError(msg)
-    windows = split_window(filters.start_at, filters.end_at, split)
-    identity: dict[str, object] = {
-        "camera": filters.camera,
-        "event_types": list(filters.event_types) if filters.event_types else None,
-        "start_at": filters.start_at.isoformat(),
-        "end_at": filters.end_at.isoformat(),
-        "split": split,
-    }
-    _check_resume(resume_from, identity)
-    return windows, identity
-
-
-def _check_resume(resume_from: Checkpoint | None, identity: dict[str, object]) -> None:
-    if resume_from is None:
-        return
-    if not isinstance(resume_from, Checkpoint):
-        msg = "resume_from: must be a Checkpoint"
-        raise TypeError(msg)
-    if dict(resume_from.filters) != identity:
-        msg = (
-            f"resume_from: the checkpoint is for another backfill "
-            f"({dict(resume_from.filters)} != {identity})"
-        )
-        raise ValueError(msg)
 
 
 @attrs.define
@@ -141,6 +83,8 @@ _BATCHES = 2
 # sub-window; each kind told apart by its type alone.
 _Item = list[Event] | Exception | Literal[_End.DONE]
 _Queue = asyncio.Queue[tuple[Window, _Item]]
+# A batch handed to the caller, with the state of its sub-window.
+_Batch = tuple["_WindowState", list[Event]]
 
 
 class Backfill:
@@ -163,26 +107,28 @@ class Backfill:
         windows_ahead: int = 2,
         resume_from: Checkpoint | None = None,
     ) -> None:
-        self._fetch = fetch
-        self._filters = filters
-        self._ordered = ordered
-        self._concurrency = concurrency
-        # Never more sub-windows at once than pages in the budget.
-        self._windows_ahead = max(1, min(windows_ahead, buffer))
-        # One page budget shared by the sub-windows walked at once, so memory
-        # does not grow with how many run; the client's semaphore is what
-        # bounds their requests all together.
-        self._buffer = max(1, buffer // self._windows_ahead)
-        self._done: set[str] = set()
-        self._states: dict[str, _WindowState] = {}
-        self._yielded = 0
-        if resume_from is not None:
-            self._done = set(resume_from.done)
-            self._yielded = resume_from.yielded
-            for key, ids in resume_from.active.items():
-                self._states[key] = _WindowState(seen=set(ids))
-        self._windows = [w for w in windows if w.key not in self._done]
-        self._events = self._run()
+        # The walk and its producer tasks never refer back to this object:
+        # a caller who breaks out of `async for` without aclose() drops the
+        # last reference to it, and with it to the generator, whose
+        # finalizer then closes the walk and cancels the tasks. A cycle
+        # through here would leave them pending until a GC pass destroyed
+        # them ("Task was destroyed but it is pending!").
+        self._walk = _Walk(
+            fetch,
+            windows,
+            filters=filters,
+            ordered=ordered,
+            concurrency=concurrency,
+            buffer=buffer,
+            windows_ahead=windows_ahead,
+            resume_from=resume_from,
+        )
+        self._batches = self._walk.run()
+        # The batch being handed out: events are taken from it here, without
+        # a generator step per event (they cost more than reading the event).
+        self._batch: list[Event] = []
+        self._next = 0
+        self._state = _WindowState(seen=set())
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -192,24 +138,25 @@ class Backfill:
         in progress: take it every few seconds or thousand events, not after
         each one.
         """
-        return Checkpoint(
-            filters=dict(self._filters),
-            done=frozenset(self._done),
-            active={
-                key: frozenset(state.seen - state.pending) for key, state in self._states.items()
-            },
-            yielded=self._yielded,
-        )
+        return self._walk.checkpoint()
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> Event:
-        return await self._events.__anext__()
+        index = self._next
+        while index >= len(self._batch):
+            self._state, self._batch = await self._batches.__anext__()
+            index = 0
+        event = self._batch[index]
+        self._next = index + 1
+        self._walk.took(self._state, event)
+        return event
 
     async def aclose(self) -> None:
         """Stop: cancel the requests in flight and wait for them to let go."""
-        await self._events.aclose()
+        self._batch, self._next = [], 0
+        await self._batches.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -222,6 +169,60 @@ class Backfill:
     ) -> None:
         await self.aclose()
 
+
+class _Walk:
+    """The state and tasks of one backfill, behind :class:`Backfill`."""
+
+    def __init__(
+        self,
+        fetch: FetchPage,
+        windows: list[Window],
+        *,
+        filters: dict[str, object],
+        ordered: bool,
+        concurrency: int,
+        buffer: int,
+        windows_ahead: int,
+        resume_from: Checkpoint | None,
+    ) -> None:
+        self._fetch = fetch
+        self._filters = filters
+        self._ordered = ordered
+        self._concurrency = concurrency
+        # Never more sub-windows at once than pages in the budget.
+        self._windows_ahead = max(1, min(windows_ahead, buffer))
+        # One page budget shared by the sub-windows walked at once, so memory
+        # does not grow with how many run; the client's semaphore is what
+        # bounds their requests all together. The first pages of the windows
+        # next in line come out of it too, when it has room for them beyond
+        # a page per window.
+        self._lookahead = min(self._windows_ahead, max(0, buffer - 2 * self._windows_ahead))
+        self._buffer = max(1, (buffer - self._lookahead) // self._windows_ahead)
+        self._done: set[str] = set()
+        self._states: dict[str, _WindowState] = {}
+        self._yielded = 0
+        if resume_from is not None:
+            self._done = set(resume_from.done)
+            self._yielded = resume_from.yielded
+            for key, ids in resume_from.active.items():
+                self._states[key] = _WindowState(seen=set(ids))
+        self._windows = [w for w in windows if w.key not in self._done]
+        # First pages requested ahead of their window's walk, and how many
+        # windows have started (they start in order).
+        self._firsts: dict[str, asyncio.Task[EventPage]] = {}
+        self._started = 0
+
+    def checkpoint(self) -> Checkpoint:
+        """The state after the events yielded so far."""
+        return Checkpoint(
+            filters=dict(self._filters),
+            done=frozenset(self._done),
+            active={
+                key: frozenset(state.seen - state.pending) for key, state in self._states.items()
+            },
+            yielded=self._yielded,
+        )
+
     # -- producing ---------------------------------------------------------------
 
     async def _passes(self, window: Window) -> AsyncGenerator[list[Event], None]:
@@ -230,17 +231,36 @@ class Backfill:
         for number in range(1, MAX_PASSES + 1):
             totals: set[int] = set()
             count = 0
+            # The distinct ids this pass read: rows repeating ids (a server
+            # answering the same rows twice) add to the count but not here,
+            # so such a pass is not taken for a complete one. A first pass
+            # from nothing needs no set of its own: what it read is `seen`.
+            before = len(state.seen)
+            read: set[int] | None = set() if number > 1 or before else None
 
             async def fetch(page: int) -> EventPage:
+                if page == 1:
+                    early = self._firsts.pop(window.key, None)
+                    if early is not None:
+                        return await early
                 return await self._fetch(window, page)
 
             pages = iter_pages(
-                fetch, start_page=1, concurrency=self._concurrency, buffer=self._buffer
+                fetch,
+                start_page=1,
+                concurrency=self._concurrency,
+                buffer=self._buffer,
+                # Half the walk's budget, shared by the windows: a backfill
+                # also holds batches waiting for the caller and the ids of
+                # its windows, where a plain walk holds neither.
+                events_ahead=max(1, EVENTS_AHEAD // (2 * self._windows_ahead)),
             )
             try:
                 async for page in pages:
                     totals.add(page.total)
                     count += len(page.events)
+                    if read is not None:
+                        read.update(e.id for e in page.events)
                     # Keyed by id: an id twice in one page is one event too.
                     fresh = {e.id: e for e in page.events if e.id not in state.seen}
                     if fresh:
@@ -249,7 +269,8 @@ class Backfill:
                         yield list(fresh.values())
             finally:
                 await pages.aclose()
-            if len(totals) == 1 and count == next(iter(totals)):
+            distinct = len(read) if read is not None else len(state.seen) - before
+            if len(totals) == 1 and count == next(iter(totals)) == distinct:
                 return
             logger.info(
                 "events of %s moved during pass %d (totals %s, %d read); reading it again",
@@ -276,38 +297,51 @@ class Backfill:
 
     # -- consuming ---------------------------------------------------------------
 
-    def _emit(self, window: Window, item: list[Event] | Exception) -> Iterable[Event]:
+    def _batch(
+        self, window: Window, item: list[Event] | Exception
+    ) -> tuple[_WindowState, list[Event]]:
         if isinstance(item, Exception):
             # A producer's failure, raised in the caller's task where it belongs.
             raise item
-        state = self._states[window.key]
-        for event in item:
-            # Recorded before the caller gets the event: a checkpoint saved
-            # after processing it must include it.
-            state.pending.discard(event.id)
-            self._yielded += 1
-            yield event
+        return self._states[window.key], item
+
+    def took(self, state: _WindowState, event: Event) -> None:
+        """Record that ``event`` is handed to the caller (before it gets it)."""
+        # A checkpoint saved after processing it must include it.
+        state.pending.discard(event.id)
+        self._yielded += 1
 
     def _finish(self, window: Window) -> None:
         self._done.add(window.key)
         del self._states[window.key]
 
-    async def _run(self) -> AsyncGenerator[Event, None]:
+    async def run(self) -> AsyncGenerator[_Batch, None]:
+        """The batches to hand out, each with its sub-window's state."""
         tasks: set[asyncio.Task[None]] = set()
         try:
-            if self._ordered:
-                async for event in self._run_ordered(tasks):
-                    yield event
-            else:
-                async for event in self._run_unordered(tasks):
-                    yield event
+            batches = self._run_ordered(tasks) if self._ordered else self._run_unordered(tasks)
+            async for batch in batches:
+                yield batch
         finally:
-            for task in tasks:
+            early = list(self._firsts.values())
+            self._firsts.clear()
+            for task in (*tasks, *early):
                 task.cancel()
-            if tasks:
-                await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks or early:
+                # Retrieves every outcome too, so no "exception never retrieved".
+                await asyncio.gather(*tasks, *early, return_exceptions=True)
 
     def _start(self, window: Window, queue: _Queue, tasks: set[asyncio.Task[None]]) -> None:
+        # Windows start in order. The first page of each of the next few is
+        # requested now, while this one drains: a window's first page tells
+        # how many pages it has, so fetched alone it would cost a round trip
+        # with the connection pool half idle. At most `_lookahead` such
+        # pages are held, one per window, within the page budget.
+        self._started += 1
+        for ahead in self._windows[self._started : self._started + self._lookahead]:
+            if ahead.key not in self._firsts:
+                self._firsts[ahead.key] = asyncio.ensure_future(self._fetch(ahead, 1))
+
         async def put(item: _Item) -> None:
             await queue.put((window, item))
 
@@ -315,7 +349,7 @@ class Backfill:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    async def _run_ordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
+    async def _run_ordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[_Batch]:
         # One queue per sub-window, so they are handed out newest window first
         # while the next ones are already being fetched.
         queues: list[_Queue] = []
@@ -328,11 +362,10 @@ class Backfill:
                 _, item = await queues[index].get()
                 if item is _DONE:
                     break
-                for event in self._emit(window, item):
-                    yield event
+                yield self._batch(window, item)
             self._finish(window)
 
-    async def _run_unordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[Event]:
+    async def _run_unordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[_Batch]:
         queue: _Queue = asyncio.Queue(maxsize=_BATCHES * self._windows_ahead)
         waiting = list(reversed(self._windows))
         running = 0
@@ -345,5 +378,4 @@ class Backfill:
                 running -= 1
                 self._finish(window)
                 continue
-            for event in self._emit(window, item):
-                yield event
+            yield self._batch(window, item)

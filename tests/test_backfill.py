@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from _async_helpers import library_tasks
+from _async_helpers import library_tasks, wait_until
 
 from monuv_async import Event, EventPage, MonuvClient, RetryPolicy, ServerError
-from monuv_async.backfill import Backfill, split_window
+from monuv_async.backfill import MAX_PASSES, Backfill, split_window
 from monuv_async.checkpoint import Checkpoint, Window
 from monuv_async.testing import Fault, MonuvSimulator
 
@@ -27,6 +28,14 @@ async def sim() -> AsyncIterator[MonuvSimulator]:
         seed=7, cameras=3, events_per_camera_per_day=40, days=7, now=NOW, per_page=30
     ) as simulator:
         yield simulator
+
+
+def one_day(
+    fetch: Callable[[Window, int], Awaitable[EventPage]], *, concurrency: int, buffer: int
+) -> Backfill:
+    """An ordered backfill of the single day 2026-01-01 over ``fetch``."""
+    day = Window(date(2026, 1, 1), date(2026, 1, 1))
+    return Backfill(fetch, [day], filters={}, ordered=True, concurrency=concurrency, buffer=buffer)
 
 
 def ids_in_window(sim: MonuvSimulator) -> set[int]:
@@ -238,8 +247,8 @@ async def test_backfill_memory_is_bounded_by_the_sub_windows_in_progress(
         walk = monuv.backfill(start_at=START, end_at=END)
         peak = 0
         async for _ in walk:
-            peak = max(peak, sum(len(s.seen) for s in walk._states.values()))
-        assert walk._states == {}
+            peak = max(peak, sum(len(s.seen) for s in walk._walk._states.values()))
+        assert walk._walk._states == {}
     per_day = 3 * 40
     # Two sub-windows are walked at once (plus the simulator's "today", which
     # holds events up to NOW): never the whole backfill.
@@ -255,14 +264,7 @@ async def test_an_id_twice_in_one_page_is_yielded_once() -> None:
         events = tuple(Event(i, at, 1) for i in (3, 2, 2, 1))
         return EventPage(4, 4, number, 1, events)
 
-    walk = Backfill(
-        fetch,
-        [Window(date(2026, 1, 1), date(2026, 1, 1))],
-        filters={},
-        ordered=True,
-        concurrency=2,
-        buffer=4,
-    )
+    walk = one_day(fetch, concurrency=2, buffer=4)
     assert [event.id async for event in walk] == [3, 2, 1]
 
 
@@ -287,3 +289,86 @@ async def test_a_page_budget_below_the_windows_ahead_still_holds() -> None:
     assert {key for key, _ in requested} == {windows[0].key}
     assert len(requested) <= 5
     await walk.aclose()
+
+
+async def test_a_pass_whose_rows_repeat_ids_is_not_stable(caplog: pytest.LogCaptureFixture) -> None:
+    """60 rows, 30 distinct, total 60: re-read, then a warning naming the window, not silence."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    requested: list[int] = []
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        requested.append(number)
+        # Page 2 repeats page 1's rows (a cache keyed without ?page=).
+        events = tuple(Event(i, at, 1) for i in range(30))
+        return EventPage(60, 30, number, 2, events)
+
+    walk = one_day(fetch, concurrency=2, buffer=4)
+    with caplog.at_level("WARNING", logger="monuv_async"):
+        got = [event.id async for event in walk]
+    assert got == list(range(30))
+    assert len(requested) == 2 * MAX_PASSES
+    assert "2026-01-01" in caplog.text
+    assert "some may be missing" in caplog.text
+
+
+async def test_false_last_page_with_empty_pages_keeps_backfill_requests_bounded() -> None:
+    """Page 1 claims last_page=10**9, then empty pages: every pass stops, requests bounded."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    requested: list[int] = []
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        requested.append(number)
+        await asyncio.sleep(0)
+        if number == 1:
+            return EventPage(3 * 10**9, 3, 1, 10**9, tuple(Event(i, at, 1) for i in range(3)))
+        return EventPage(3 * 10**9, 3, number, 10**9, ())
+
+    walk = one_day(fetch, concurrency=4, buffer=8)
+    assert [event.id async for event in walk] == [0, 1, 2]
+    # Each pass: page 1, then at most `concurrency` pages started ahead.
+    assert len(requested) <= MAX_PASSES * (1 + 4)
+
+
+async def test_an_abandoned_backfill_lets_go_of_its_tasks() -> None:
+    """Breaking out without aclose(): dropping the walk cancels its producers (no pending cycle)."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        await asyncio.sleep(0)
+        events = tuple(Event(hash((window.key, number, i)) % 10**9, at, 1) for i in range(3))
+        return EventPage(300, 3, number, 100, events)
+
+    windows = split_window(date(2026, 1, 1), date(2026, 1, 4), "day")
+    walk = Backfill(fetch, windows, filters={}, ordered=True, concurrency=4, buffer=8)
+    async for _ in walk:
+        break
+    # Held here so a GC pass cannot destroy them: only a cancel finishes them.
+    producers = library_tasks()
+    assert producers
+    del walk
+    gc.collect()
+    assert await wait_until(lambda: all(task.done() for task in producers))
+
+
+async def test_first_pages_of_the_next_windows_are_requested_ahead_once() -> None:
+    """While a window drains, the next windows' first pages are already asked for, each once."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    requested: list[tuple[str, int]] = []
+    release = asyncio.Event()
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        requested.append((window.key, number))
+        if window.key == windows[0].key and number == 2:
+            await release.wait()  # the first window is still draining
+        events = tuple(Event(hash((window.key, number, i)) % 10**9, at, 1) for i in range(3))
+        return EventPage(6, 3, number, 2, events)
+
+    windows = split_window(date(2026, 1, 1), date(2026, 1, 6), "day")
+    walk = Backfill(fetch, windows, filters={}, ordered=True, concurrency=4, buffer=8)
+    got = [await walk.__anext__() for _ in range(3)]
+    assert len(got) == 3
+    assert await wait_until(lambda: (windows[2].key, 1) in requested)
+    release.set()
+    rest = [event async for event in walk]
+    assert len(got) + len(rest) == 6 * 6
+    assert Counter(requested) == Counter({(w.key, n): 1 for w in windows for n in (1, 2)})

@@ -220,7 +220,9 @@ async def test_camera_operations_round_trip() -> None:
 
 async def test_events_page_sends_filters() -> None:
     """events_page sends camera, event_types as '1,4', dates as YYYY-MM-DD and the page."""
-    routes = {("GET", "/api/v1/events"): answer_with(fixture("events_page.json"))}
+    second = fixture("events_page.json")
+    second[0]["current_page"] = 2  # the page asked for: another would be refused
+    routes = {("GET", "/api/v1/events"): answer_with(second)}
     async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
         page = await monuv.events_page(
             camera=1001,
@@ -951,3 +953,14 @@ def test_user_agent_must_be_one_line() -> None:
     """A user_agent with a line break could inject a header: refused."""
     with pytest.raises(ValueError, match="user_agent"):
         MonuvClient(TOKEN, user_agent="me\r\nX-Evil: 1")
+
+
+async def test_a_server_ignoring_the_page_number_fails_the_walk() -> None:
+    """Page 1 answered for every ?page=: UnexpectedResponseError, not 30 of 90 events."""
+    body = fixture("events_page.json")
+    body[0].update(total=9, per_page=3, last_page=3)
+    routes = {("GET", "/api/v1/events"): answer_with(body)}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        with pytest.raises(UnexpectedResponseError, match="asked for page 2, got page 1"):
+            async for _ in monuv.iter_events():
+                pass

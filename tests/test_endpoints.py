@@ -434,3 +434,12 @@ def test_every_spec_has_a_distinct_op() -> None:
 def test_module_all_is_complete() -> None:
     """_endpoints declares __all__ and every name in it exists."""
     assert all(hasattr(ep, name) for name in ep.__all__)
+
+
+def test_a_page_other_than_the_one_asked_for_is_refused() -> None:
+    """A server ignoring ?page= (page 1 for page 2) is an unreadable answer, not page 2."""
+    spec = ep.events_page(ep.event_filters(SP), 2)
+    body = {"total": 6, "per_page": 3, "current_page": 1, "last_page": 2, "data": []}
+    with pytest.raises(ValueError, match="asked for page 2, got page 1"):
+        spec.read(body, SP)
+    assert spec.read({**body, "current_page": 2}, SP).current_page == 2

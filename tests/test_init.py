@@ -160,3 +160,25 @@ def test_the_core_never_loads_the_simulator_or_the_cli() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_importing_the_package_loads_no_client_code() -> None:
+    """`import monuv_async` loads neither aiohttp nor the client: exports load on first use."""
+    script = (
+        "import sys, monuv_async\n"
+        "print(sorted(m for m in ('aiohttp', 'monuv_async.client', 'importlib.metadata')"
+        " if m in sys.modules))\n"
+        "monuv_async.MonuvClient\n"
+        "print('monuv_async.client' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["[]", "True"]
+
+
+def test_dir_lists_every_export_and_unknown_names_raise() -> None:
+    """dir() shows the exports before they load; a name not exported is an AttributeError."""
+    assert set(monuv_async.__all__) <= set(dir(monuv_async))
+    with pytest.raises(AttributeError, match="no_such_name"):
+        monuv_async.no_such_name  # noqa: B018

@@ -15,6 +15,14 @@ import pytest
 from monuv_async._pagination import iter_pages, unique_events
 from monuv_async.models import Event, EventPage
 
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def held(number: int, last_page: int, size: int = 3) -> EventPage:
+    """Page ``number`` of ``last_page`` full pages of ``size`` events."""
+    events = tuple(Event(number * size + i, AT, 1) for i in range(size))
+    return EventPage(last_page * size, size, number, last_page, events)
+
 
 class Pages:
     """A fake page source recording requests and how many run at once."""
@@ -37,7 +45,7 @@ class Pages:
             self._turn += 1
             for _ in range(turns):
                 await asyncio.sleep(0)
-            return EventPage(self.last_page * 3, 3, number, self.last_page)
+            return held(number, self.last_page)
         finally:
             self.running -= 1
 
@@ -117,7 +125,7 @@ async def test_closing_early_cancels_and_awaits_pending_fetches() -> None:
         try:
             if number > 1:
                 await asyncio.sleep(10)
-            return EventPage(30, 3, number, 10)
+            return held(number, 10)
         except asyncio.CancelledError:
             cancelled.append(number)
             raise
@@ -136,7 +144,7 @@ async def test_a_failed_page_raises_in_order_and_cancels_the_rest() -> None:
         if number == 3:
             raise ValueError("page 3")
         await asyncio.sleep(0)
-        return EventPage(30, 3, number, 10, ())
+        return held(number, 10)
 
     got: list[int] = []
 
@@ -163,3 +171,64 @@ async def test_iter_events_skips_repeats_without_forgetting_shifted_ids() -> Non
 
     got = [event.id async for event in unique_events(pages(), memory=1)]
     assert got == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_false_last_page_ends_at_the_first_empty_page() -> None:
+    """last_page=10**9 then empty pages: the walk stops, requests bounded by concurrency."""
+    requested: list[int] = []
+
+    async def lying(number: int) -> EventPage:
+        requested.append(number)
+        await asyncio.sleep(0)
+        if number <= 2:
+            return held(number, 10**9)
+        return EventPage(6, 3, number, 10**9, ())
+
+    got = [p.current_page async for p in iter_pages(lying, start_page=1, concurrency=4, buffer=8)]
+    assert got == [1, 2]
+    # Pages 1-3 plus at most `concurrency` started ahead of the empty one.
+    assert len(requested) <= 3 + 4
+
+
+async def test_an_empty_first_page_is_the_whole_walk() -> None:
+    """An empty page 1 claiming more pages requests nothing else."""
+    requested: list[int] = []
+
+    async def empty(number: int) -> EventPage:
+        requested.append(number)
+        return EventPage(0, 3, number, 10**9, ())
+
+    got = [p.current_page async for p in iter_pages(empty, start_page=1, concurrency=4, buffer=8)]
+    assert got == [1]
+    assert requested == [1]
+
+
+async def test_a_later_page_reporting_fewer_pages_ends_the_walk() -> None:
+    """Page 2 says last_page=3 (events expired): pages past 3 are not yielded."""
+
+    async def shrinking(number: int) -> EventPage:
+        return held(number, 10 if number == 1 else 3)
+
+    got = [
+        p.current_page async for p in iter_pages(shrinking, start_page=1, concurrency=1, buffer=1)
+    ]
+    assert got == [1, 2, 3]
+
+
+async def test_pages_held_ahead_are_counted_in_events() -> None:
+    """Pages of 100 events with a budget of 300 events: at most 3 pages held, whatever buffer."""
+    source = Pages(40)
+    source_fetch = source.fetch
+
+    async def big(number: int) -> EventPage:
+        await source_fetch(number)
+        return held(number, 40, size=100)
+
+    pages = iter_pages(big, start_page=1, concurrency=8, buffer=16, events_ahead=300)
+    async with aclosing(pages):
+        async for _ in pages:
+            for _ in range(10):
+                await asyncio.sleep(0)
+            break
+    assert len(source.requested) <= 1 + 3
+    assert source.max_running <= 3

@@ -43,7 +43,7 @@ async def test_a_sync_handler_answers_and_sees_path_params_and_json() -> None:
     """The handler gets method, path, params and the decoded body; its JSON becomes the model."""
 
     def handler(request: MockRequest) -> MockResponse:
-        return MockResponse(200, json=[EVENTS])
+        return MockResponse(200, json=[{**EVENTS, "current_page": 2}])  # the page asked for
 
     transport = MockTransport(handler)
     async with MonuvClient(TOKEN, transport=transport) as monuv:

@@ -498,3 +498,21 @@ def test_extra_is_read_only() -> None:
     camera = read({"id": 1, "new": "x"}, Camera)
     with pytest.raises(TypeError):
         camera.extra["new"] = "y"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("total", -1),
+        ("per_page", 0),
+        ("per_page", -30),
+        ("current_page", 0),
+        ("current_page", -2),
+        ("last_page", -1),
+    ],
+)
+def test_impossible_page_counts_are_refused(field: str, value: int) -> None:
+    """A negative total, a page size <= 0 or a negative page number is a WireError naming it."""
+    body = {"total": 3, "per_page": 30, "current_page": 1, "last_page": 1, field: value}
+    with pytest.raises(WireError, match=field):
+        read(body, EventPage)

@@ -1,0 +1,296 @@
+"""A fast reader for event pages: the plainly valid case only, else ``None``.
+
+A backfill reads millions of events; the strict reader
+(:mod:`monuv_async._wire`) spends most of its time per field and per
+timestamp. This one reads a page's bytes in one pass when every value has
+the plain JSON type the API documents, and builds the same frozen
+:class:`Event` objects:
+
+* with msgspec (the ``speed`` extra), a typed decode into Structs that
+  refuse unknown keys, bools and floats for integers, numbers for strings
+  and integers beyond 64 bits; without it, ``loads`` and the same checks in
+  Python;
+* ``event_at`` from a table of validated hours (``"DD/MM/YYYY HH"``, each
+  read once by the strict :func:`~monuv_async._wire.parse_event_at`) plus a
+  table of the 3,600 canonical ``":MM:SS"`` offsets;
+* each :class:`Event` made by ``object.__new__`` and its slots' descriptors,
+  in a loop generated from ``attrs.fields(Event)``: the result is a real,
+  frozen, equal ``Event``, only without the per-call ``__init__`` overhead.
+
+Anything else (an unknown key, a number as a string, an unreadable time,
+impossible counts, the page wrapped unusually) returns ``None`` and the
+caller reads the page with the strict reader, which gives the same result or
+the same error. So the fast path can only be faster, never different; the
+property tests check exactly that.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
+from typing import Annotated, Any
+
+import attrs
+
+from ._wire import WireError, check_counts, loads, parse_event_at
+from .models import Event, EventPage
+
+__all__ = ["WIRE_TYPES", "fast_reader", "read_page"]
+
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - exercised only without the speed extra
+    msgspec = None  # type: ignore[assignment]
+
+_Int64: Any = int
+if msgspec is not None:
+    # orjson reads integers beyond 64 bits as floats: such a value must take
+    # the strict path, which sees what orjson makes of it.
+    _Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+
+WIRE_TYPES: dict[str, tuple[type, bool, bool]] = {
+    "id": (int, True, False),
+    "event_at": (str, True, False),
+    "event_type": (int, True, False),
+    "event_description": (str, False, True),
+    "event_url": (str, False, False),
+    "camera_id": (int, False, False),
+    "camera_description": (str, False, True),
+}
+"""The keys of an event the API documents: JSON type, whether required, whether shared.
+
+Named as :class:`Event`'s fields; an ``Event`` field not listed here (such as
+one for unknown keys) takes its default on the fast path. A *shared* value
+repeats across events (a camera's or an event type's description): one
+string object is kept per distinct value, so pages held ahead cost less.
+"""
+
+_PAGE_KEYS = frozenset({"total", "per_page", "current_page", "last_page", "data"})
+_EVENT_KEYS = frozenset(WIRE_TYPES)
+_EVENT_REQUIRED = frozenset(k for k, (_, required, _) in WIRE_TYPES.items() if required)
+# Distinct shared strings kept; cleared when full (sharing is an economy only).
+_SHARED_KEPT = 4096
+# Hours are few (24 a day); cleared when full so a long history stays small.
+_HOURS_KEPT = 8192
+# ":MM:SS" -> its offset into the hour, for the canonical spellings only.
+_CLOCK = {
+    f":{m:02d}:{s:02d}": timedelta(minutes=m, seconds=s) for m in range(60) for s in range(60)
+}
+
+
+def _builder_source(
+    fields: tuple[attrs.Attribute[Any], ...], access: Callable[[str], str], *, checked: bool
+) -> str | None:
+    """The source of the loop building Events from decoded rows, or None if it cannot.
+
+    ``access(name)`` is the expression reading key ``name`` of ``row``;
+    ``checked`` adds the checks of rows that are plain dicts (a typed decode
+    has done them already).
+    """
+    body = []
+    for index, field in enumerate(fields):
+        if field.name == "event_at":
+            value = "base + step"
+        elif field.name in WIRE_TYPES:
+            kind, required, shared = WIRE_TYPES[field.name]
+            body.append(f"        value = {access(field.name)}")
+            if checked and required:
+                body.append(f"        if type(value) is not {kind.__name__}:")
+                body.append("            return None")
+            elif checked:
+                body.append(f"        if value is not None and type(value) is not {kind.__name__}:")
+                body.append("            return None")
+            if shared:
+                body.append("        value = share(value, value)")
+            value = "value"
+        elif _default(field) is not attrs.NOTHING:
+            value = f"default_{index}"
+        else:
+            return None  # a field the wire does not fill and that has no default
+        body.append(f"        set_{index}(event, {value})")
+    row_check = (
+        [
+            "        if type(row) is not dict or not event_keys >= row.keys():",
+            "            return None",
+        ]
+        if checked
+        else []
+    )
+    at_check = ["        if type(at) is not str:", "            return None"] if checked else []
+    lines = [
+        "def build(rows, hour, new, cls):",
+        "    out = []",
+        "    append = out.append",
+        "    for row in rows:",
+        *row_check,
+        f"        at = {access('event_at')}",
+        *at_check,
+        "        base = hours_get(at[:13])",
+        "        if base is None:",
+        "            base = hour(at[:13])",
+        "            if base is None:",
+        "                return None",
+        "        step = clock_get(at[13:])",
+        "        if step is None:",
+        "            return None",
+        "        event = new(cls)",
+        *body,
+        "        append(event)",
+        "    return out",
+    ]
+    return "\n".join(lines)
+
+
+class _Reader:
+    """The fast reader for one time zone (its table of hours is per zone)."""
+
+    def __init__(self, tz: tzinfo, *, use_msgspec: bool) -> None:
+        self._tz = tz
+        self._hours: dict[str, datetime] = {}
+        fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(Event)
+        self._shared: dict[str | None, str | None] = {}
+        source = _builder_source(
+            fields, _attribute if use_msgspec else _key, checked=not use_msgspec
+        )
+        self._build: Callable[..., list[Event] | None] | None = None
+        if source is None:
+            return
+        namespace: dict[str, Any] = {
+            "hours_get": self._hours.get,
+            "clock_get": _CLOCK.get,
+            "share": self._shared.setdefault,
+            "event_keys": _EVENT_KEYS,
+        }
+        for index, field in enumerate(fields):
+            namespace[f"set_{index}"] = getattr(Event, field.name).__set__
+            namespace[f"default_{index}"] = _default(field)
+        exec(source, namespace)  # noqa: S102 - generated from the model's own fields
+        self._build = namespace["build"]
+        self._decode = _msgspec_decoder() if use_msgspec else None
+
+    def _hour(self, prefix: str) -> datetime | None:
+        """``"DD/MM/YYYY HH"`` as an aware datetime, checked by the strict reader once."""
+        try:
+            value = parse_event_at(prefix + ":00:00", self._tz)
+        except WireError:
+            return None
+        if len(self._hours) >= _HOURS_KEPT:
+            self._hours.clear()
+        self._hours[prefix] = value
+        return value
+
+    def read(self, body: bytes) -> EventPage | None:
+        """The page in ``body``, or ``None`` to have the strict reader read it."""
+        if self._build is None:
+            return None
+        try:
+            if self._decode is not None:
+                return self._read_structs(body)
+            return self._read_dicts(body)
+        except Exception:
+            return None
+
+    def _read_structs(self, body: bytes) -> EventPage | None:
+        assert self._decode is not None
+        decoded = self._decode(body)
+        if isinstance(decoded, list):
+            if len(decoded) != 1:
+                return None
+            decoded = decoded[0]
+        return self._page(
+            decoded.total, decoded.per_page, decoded.current_page, decoded.last_page, decoded.data
+        )
+
+    def _read_dicts(self, body: bytes) -> EventPage | None:
+        data = loads(body)
+        if type(data) is list and len(data) == 1:
+            data = data[0]
+        if type(data) is not dict or not data.keys() <= _PAGE_KEYS:
+            return None
+        rows = data.get("data", [])
+        total, per_page, current, last = (
+            data.get(k) for k in ("total", "per_page", "current_page", "last_page")
+        )
+        if type(rows) is not list or not (
+            type(total) is type(per_page) is type(current) is type(last) is int
+        ):
+            return None
+        return self._page(total, per_page, current, last, rows)
+
+    def _page(
+        self, total: int, per_page: int, current_page: int, last_page: int, rows: list[Any]
+    ) -> EventPage | None:
+        try:
+            counts = check_counts(total, per_page, current_page, last_page)
+        except WireError:
+            return None
+        assert self._build is not None
+        if len(self._shared) >= _SHARED_KEPT:
+            self._shared.clear()
+        events = self._build(rows, self._hour, object.__new__, Event)
+        if events is None:
+            return None
+        return EventPage(*counts, tuple(events))
+
+
+def _default(field: attrs.Attribute[Any]) -> Any:
+    """The value a field not on the wire takes, or ``attrs.NOTHING`` if it has none."""
+    default: Any = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:
+            return attrs.NOTHING
+        # Built once and shared: only sound for an immutable value, such as
+        # the read-only mapping of unknown keys.
+        return default.factory()
+    return default
+
+
+def _attribute(name: str) -> str:
+    return f"row.{name}"
+
+
+def _key(name: str) -> str:
+    # Required keys were checked present; optional ones may be missing.
+    return f"row[{name!r}]" if name in _EVENT_REQUIRED else f"row.get({name!r})"
+
+
+@functools.cache
+def _msgspec_decoder() -> Callable[[bytes], Any]:
+    """A decoder of a page (bare or in a list) into Structs that refuse anything unusual."""
+    assert msgspec is not None
+    event_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for name, (kind, required, _) in WIRE_TYPES.items():
+        wire: Any = _Int64 if kind is int else kind
+        if required:
+            event_fields.append((name, wire))
+        else:
+            event_fields.append((name, wire | None, None))
+    row = msgspec.defstruct("Row", event_fields, forbid_unknown_fields=True)
+    page = msgspec.defstruct(
+        "Page",
+        [
+            ("total", _Int64),
+            ("per_page", _Int64),
+            ("current_page", _Int64),
+            ("last_page", _Int64),
+            ("data", list[row], msgspec.field(default_factory=list)),  # type: ignore[valid-type]
+        ],
+        forbid_unknown_fields=True,
+    )
+    return msgspec.json.Decoder(page | list[page]).decode  # type: ignore[valid-type]
+
+
+@functools.lru_cache(maxsize=16)
+def fast_reader(
+    tz: tzinfo, *, use_msgspec: bool | None = None
+) -> Callable[[bytes], EventPage | None]:
+    """The fast page reader for ``tz`` (msgspec when installed, unless told otherwise)."""
+    if use_msgspec is None:
+        use_msgspec = msgspec is not None
+    return _Reader(tz, use_msgspec=use_msgspec).read
+
+
+def read_page(body: bytes, tz: tzinfo) -> EventPage | None:
+    """The events page in ``body`` read fast, or ``None`` for the strict reader to read it."""
+    return fast_reader(tz)(body)
