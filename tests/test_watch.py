@@ -22,6 +22,7 @@ import pytest
 from _async_helpers import wait_until
 from _watch_helpers import Served, assert_nothing_left, serving
 
+import monuv_async._requester as requester_module
 import monuv_async.watch as watch_module
 from monuv_async import (
     Event,
@@ -252,6 +253,11 @@ async def test_failed_polls_are_logged_backed_off_and_lose_nothing(
 
         def limited() -> None:
             sim.inject("events", Fault.retry_after(42), Fault.retry_after(42))
+
+        async def no_wait(_: float) -> None:
+            """The client's own wait of the first 42 s, skipped (the watch's is recorded)."""
+
+        monkeypatch.setattr(requester_module, "_sleep", no_wait)
 
         ticker = ticking(monkeypatch, sim, [feed, failing, limited, feed, None])
         caplog.set_level(logging.WARNING, logger="monuv_async")

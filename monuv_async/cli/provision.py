@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..client import MonuvClient
-from ..errors import MonuvError, ServerError, TransportError
+from ..errors import MonuvError
 from ..requests import NewCamera
 from .args import Context, UsageError
 from .columns import RowReader, cell, check_header, column
@@ -57,9 +57,7 @@ def may_have_been_applied(error: BaseException) -> bool:
     """Whether a failed create may nevertheless have created the camera."""
     if not isinstance(error, MonuvError):  # a bug somewhere: assume the worst
         return True
-    # Only these leave a create's fate unknown: a 4xx means "not done".
-    today = (isinstance(error, TransportError) and error.sent) or isinstance(error, ServerError)
-    return bool(getattr(error, "may_have_been_applied", today))
+    return error.may_have_been_applied
 
 
 def _rows(path: Path) -> Iterator[tuple[int, Row]]:
