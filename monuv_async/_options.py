@@ -1,4 +1,4 @@
-"""Checking the options of :meth:`MonuvClient.with_options` and the client's own.
+"""Checking the arguments of :class:`MonuvClient` and of :meth:`MonuvClient.with_options`.
 
 Shared by the constructor and the views, so an option is read the same way
 wherever it is given.
@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping
+from datetime import tzinfo
 
 import aiohttp
+from yarl import URL
 
-from ._checks import check_number
+from ._checks import check_int, check_number
+from ._transport import Transport
 from .retry import RetryPolicy
 
-__all__ = ["UNSET", "Unset", "client_timeout", "rate_limit", "retry_policy", "user_agent"]
+__all__ = [
+    "UNSET",
+    "Unset",
+    "base_url",
+    "check_construction",
+    "client_timeout",
+    "rate_limit",
+    "retry_policy",
+    "user_agent",
+]
 
 
 class Unset(enum.Enum):
@@ -59,3 +72,54 @@ def user_agent(value: str | None, default: str) -> str:
         msg = "user_agent: must be a non-empty str on one line"
         raise ValueError(msg)
     return value
+
+
+def base_url(value: str) -> URL:
+    """``base_url``: an http(s) URL with a host and no query or fragment."""
+    if not isinstance(value, str):
+        msg = "base_url: must be a str"
+        raise TypeError(msg)
+    url = URL(value)
+    if url.scheme not in {"http", "https"} or not url.host:
+        msg = f"base_url: must be an http(s) URL, got {value!r}"
+        raise ValueError(msg)
+    if url.query_string or url.fragment:
+        msg = "base_url: must not have a query or fragment"
+        raise ValueError(msg)
+    return url
+
+
+def check_construction(
+    token: object,
+    *,
+    max_concurrency: object,
+    max_response_bytes: object,
+    max_snapshot_bytes: object,
+    page_buffer: object,
+    hooks: Mapping[str, object],
+    tz: object,
+    transport: object,
+    session: object,
+) -> None:
+    """The client's other arguments, each refused with an error naming it."""
+    if not isinstance(token, str) or not token.strip():
+        msg = "token: must be a non-empty str"
+        raise ValueError(msg)
+    check_int("max_concurrency", max_concurrency)
+    check_int("max_response_bytes", max_response_bytes)
+    check_int("max_snapshot_bytes", max_snapshot_bytes)
+    if page_buffer is not None:
+        check_int("page_buffer", page_buffer)
+    for name, hook in hooks.items():
+        if hook is not None and not callable(hook):
+            msg = f"{name}: must be callable"
+            raise TypeError(msg)
+    if not isinstance(tz, tzinfo):
+        msg = f"tz: must be a tzinfo such as ZoneInfo('America/Sao_Paulo'), not {tz!r:.40}"
+        raise TypeError(msg)
+    if transport is not None and not isinstance(transport, Transport):
+        msg = "transport: must have the send() and stream() of a Transport"
+        raise TypeError(msg)
+    if session is not None and transport is not None:
+        msg = "transport: give a session or a transport, not both"
+        raise ValueError(msg)

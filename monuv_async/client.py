@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import attrs
-from yarl import URL
 
 from . import _endpoints as endpoints
 from . import _options as options
@@ -62,35 +61,21 @@ class MonuvClient:
             options = await monuv.camera_options()
 
     ``max_concurrency`` bounds the requests in flight across everything the
-    client does; ``timeout`` applies to each try; ``retry=None`` never retries;
-    ``rate_limit`` caps the requests started per second. A caller's
-    ``session`` is used as-is and never closed. ``tz`` is the zone Monuv's
+    client does; ``timeout`` applies to each try; ``retry=None`` never
+    retries; ``rate_limit`` caps the requests started per second. A caller's
+    ``session`` is used as-is and never closed; ``transport`` (instead of a
+    session) replaces how requests are sent, e.g. ``MockTransport(handler)``
+    in unit tests, and is never closed either. ``tz`` is the zone Monuv's
     offset-less timestamps are read in. ``page_buffer`` bounds the pages a
-    walk holds ahead, requested or fetched and not yet consumed (default
-    ``2 * max_concurrency``; a backfill shares it among the sub-windows it
-    walks at once, each also holding up to four pages' worth of events on their
-    way to the caller).
-
-    ``transport`` replaces how requests are sent: any object with the two
-    methods of :class:`~monuv_async._transport.Transport` (the default sends
-    over aiohttp). ``MockTransport(handler)`` answers in memory, for unit
-    tests without a server. A transport given is never closed by the client;
-    ``session`` and ``transport`` cannot be given together.
-
-    ``max_response_bytes`` caps one API answer, counted after decompression
-    (default 32 MiB, far above a real page), and ``max_snapshot_bytes`` one
-    snapshot image (default 32 MiB): a longer one is an
-    :class:`~monuv_async.UnexpectedResponseError`. A client belongs to the
-    event loop it is first used in; used from another, it raises
-    ``RuntimeError`` saying so.
-
-    ``on_request`` and ``on_response`` are observability hooks, called with
-    a :class:`RequestInfo` as each try starts and a :class:`ResponseInfo` as
-    it ends (token masked; one that raises is logged and ignored).
-    ``user_agent`` replaces the ``User-Agent`` header
-    (``monuv-async/<version> aiohttp/<version> python/<version>``).
-    See the "Power users" guide for these, :meth:`request` and
-    :meth:`with_options`.
+    walk holds ahead (default ``2 * max_concurrency``, shared by a
+    backfill's sub-windows). ``max_response_bytes`` caps one answer after
+    decompression and ``max_snapshot_bytes`` one image (32 MiB each by
+    default; beyond: :class:`~monuv_async.UnexpectedResponseError`).
+    ``on_request``/``on_response`` are hooks given a :class:`RequestInfo` /
+    :class:`ResponseInfo` per try (token masked; one that raises is logged
+    and ignored); ``user_agent`` replaces the ``User-Agent`` header. A client
+    belongs to the event loop it is first used in. See the guides "The
+    client" and "Power users".
     """
 
     def __init__(
@@ -112,31 +97,21 @@ class MonuvClient:
         on_response: ResponseHook | None = None,
         user_agent: str | None = None,
     ) -> None:
-        if not isinstance(token, str) or not token.strip():
-            msg = "token: must be a non-empty str"
-            raise ValueError(msg)
-        check_int("max_concurrency", max_concurrency)
-        check_int("max_response_bytes", max_response_bytes)
-        check_int("max_snapshot_bytes", max_snapshot_bytes)
-        if page_buffer is not None:
-            check_int("page_buffer", page_buffer)
+        options.check_construction(
+            token,
+            max_concurrency=max_concurrency,
+            max_response_bytes=max_response_bytes,
+            max_snapshot_bytes=max_snapshot_bytes,
+            page_buffer=page_buffer,
+            hooks={"on_request": on_request, "on_response": on_response},
+            tz=tz,
+            transport=transport,
+            session=session,
+        )
         options.rate_limit(rate_limit)
         policy = options.retry_policy(retry)
         agent = options.user_agent(user_agent, USER_AGENT)
-        for name, hook in (("on_request", on_request), ("on_response", on_response)):
-            if hook is not None and not callable(hook):
-                msg = f"{name}: must be callable"
-                raise TypeError(msg)
-        if not isinstance(tz, tzinfo):
-            msg = f"tz: must be a tzinfo such as ZoneInfo('America/Sao_Paulo'), not {tz!r:.40}"
-            raise TypeError(msg)
-        if transport is not None and not isinstance(transport, Transport):
-            msg = "transport: must have the send() and stream() of a Transport"
-            raise TypeError(msg)
-        if session is not None and transport is not None:
-            msg = "transport: give a session or a transport, not both"
-            raise ValueError(msg)
-        self._base = _base_url(base_url)
+        self._base = options.base_url(base_url)
         self._max_concurrency = max_concurrency
         self._page_buffer = page_buffer or 2 * max_concurrency
         self._tz = tz
@@ -313,9 +288,7 @@ class MonuvClient:
         page: int = 1,
     ) -> EventPage:
         """One page of events (1-based), newest first."""
-        filters = endpoints.event_filters(
-            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
-        )
+        filters = self._filters(camera, event_types, start_at, end_at)
         return await self._requester.call(endpoints.events_page(filters, page))
 
     def iter_event_pages(
@@ -332,10 +305,19 @@ class MonuvClient:
         Arguments are checked now, before anything is sent. At most
         ``page_buffer`` pages are held at once, whatever the total.
         """
-        filters = endpoints.event_filters(
+        filters = self._filters(camera, event_types, start_at, end_at)
+        return self._pages(filters, start_page)
+
+    def _filters(
+        self,
+        camera: int | None,
+        event_types: Iterable[int] | None,
+        start_at: date | datetime | None,
+        end_at: date | datetime | None,
+    ) -> endpoints.EventFilters:
+        return endpoints.event_filters(
             self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
         )
-        return self._pages(filters, start_page)
 
     def _pages(
         self, filters: endpoints.EventFilters, start_page: int
@@ -367,9 +349,7 @@ class MonuvClient:
         while events arrive and expire, and that can resume, use
         :meth:`backfill`.
         """
-        filters = endpoints.event_filters(
-            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
-        )
+        filters = self._filters(camera, event_types, start_at, end_at)
         # The pages held ahead, plus the one being read and the one before it.
         return unique_events(self._pages(filters, 1), memory=self._page_buffer + 2)
 
@@ -397,9 +377,7 @@ class MonuvClient:
         if start_at is None or end_at is None:
             msg = "start_at: a backfill needs both start_at and end_at"
             raise ValueError(msg)
-        filters = endpoints.event_filters(
-            self._tz, camera=camera, event_types=event_types, start_at=start_at, end_at=end_at
-        )
+        filters = self._filters(camera, event_types, start_at, end_at)
         windows, identity = plan(filters, split, resume_from)
 
         async def fetch(window: Window, number: int) -> EventPage:
@@ -470,17 +448,3 @@ class MonuvClient:
         folder = Path(dest_dir)
         folder.mkdir(parents=True, exist_ok=True)
         return download_all(events, folder, concurrency=limit, download=self._requester.download)
-
-
-def _base_url(value: str) -> URL:
-    if not isinstance(value, str):
-        msg = "base_url: must be a str"
-        raise TypeError(msg)
-    url = URL(value)
-    if url.scheme not in {"http", "https"} or not url.host:
-        msg = f"base_url: must be an http(s) URL, got {value!r}"
-        raise ValueError(msg)
-    if url.query_string or url.fragment:
-        msg = "base_url: must not have a query or fragment"
-        raise ValueError(msg)
-    return url
