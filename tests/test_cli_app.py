@@ -215,12 +215,15 @@ def test_a_hostile_error_message_reaches_the_terminal_inert(
         (["demo", "--base-url", "http://x"], "--base-url"),
         (["--base-url", "http://x", "simulate"], "--base-url"),
         (["--token-file", "t", "demo"], "--token-file"),
+        (["demo", "--timeout", "5"], "--timeout"),
+        (["--concurrency", "4", "simulate"], "--concurrency"),
+        (["simulate", "--timeout", "5"], "--timeout"),
     ],
 )
 def test_a_global_option_a_command_ignores_is_refused(
     argv: list[str], option: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`--base-url` on demo/simulate (and a token file on demo) is refused, exit 2, naming it."""
+    """A global option demo/simulate has no use for (--base-url, --timeout...): exit 2, named."""
     assert run(argv) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"monuv: error: {option}: `monuv ")

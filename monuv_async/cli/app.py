@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from .._redact import Redactor
 from ..errors import AuthenticationError, MonuvError
-from .args import TOKEN_ENV, Context, Handler, UsageError
+from .args import GLOBAL_DEFAULTS, TOKEN_ENV, Context, Handler, UsageError
 from .parser import build_parser
 from .terminal import for_terminal
 
@@ -51,7 +51,10 @@ def _read_token(args: argparse.Namespace) -> str | None:
     return os.environ.get(TOKEN_ENV, "").strip() or None
 
 
-_IGNORED = {"demo": ("base_url", "token_file"), "simulate": ("base_url",)}
+_IGNORED = {
+    "demo": ("base_url", "token_file", "timeout"),
+    "simulate": ("base_url", "concurrency", "timeout"),
+}
 """Global options a command has no use for: refused rather than silently ignored."""
 
 
@@ -82,6 +85,9 @@ def _refuse_ignored(args: argparse.Namespace) -> None:
     if args.command == "simulate" and args.live is not None and args.today is not None:
         msg = "--today: not with --live (live events follow the real clock)"
         raise UsageError(msg)
+    for dest, value in GLOBAL_DEFAULTS.items():
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, value)
 
 
 def _context(args: argparse.Namespace) -> Context:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..client import MonuvClient
 
 __all__ = [
+    "GLOBAL_DEFAULTS",
     "TOKEN_ENV",
     "Context",
     "Handler",
@@ -41,6 +42,9 @@ N = TypeVar("N", int, float)
 
 TOKEN_ENV = "MONUV_TOKEN"  # noqa: S105 - the variable's name, not a token
 """The environment variable the token is read from (unless ``--token-file``)."""
+
+GLOBAL_DEFAULTS: dict[str, object] = {"concurrency": 8, "timeout": 30.0}
+"""The values of the global options a command uses when they are not given."""
 
 
 class UsageError(Exception):
@@ -172,19 +176,21 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
         metavar="PATH",
         help=f"read the token from this file instead of {TOKEN_ENV}",
     )
+    # Defaults filled in after parsing (GLOBAL_DEFAULTS), so that an option
+    # given to a command that has no use for it can be told from its default.
     group.add_argument(
         "--concurrency",
         type=positive_int,
-        default=default(8),
+        default=default(None),
         metavar="N",
-        help="requests in flight at once (8)",
+        help=f"requests in flight at once ({GLOBAL_DEFAULTS['concurrency']})",
     )
     group.add_argument(
         "--timeout",
         type=seconds_arg,
-        default=default(30.0),
+        default=default(None),
         metavar="SECONDS",
-        help="time limit of each request try (30)",
+        help=f"time limit of each request try ({GLOBAL_DEFAULTS['timeout']:g})",
     )
     group.add_argument(
         "-v",
