@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monuv_async import _fast_events
+from monuv_async import _fast_events, _wire
 from monuv_async._context import RequestContext
 from monuv_async._endpoints import event_filters, events_page
 from monuv_async._fast_events import fast_reader
@@ -178,6 +178,16 @@ def test_a_plain_documented_page_takes_the_fast_path(use_msgspec: bool, fixture_
     assert hash(event) == hash(attrs.evolve(event))
 
 
+def test_an_id_beyond_64_bits_reads_as_the_strict_reader_reads_it() -> None:
+    """A 65-bit id: the strict reader's answer; declined where the decoder refuses it (orjson)."""
+    row = {"id": 2**64 + 1, "event_at": "01/01/2023 12:00:00", "event_type": 1}
+    page = {"total": 1, "per_page": 30, "current_page": 1, "last_page": 1, "data": [row]}
+    body = json.dumps([page]).encode()
+    assert outcome(1, body, SP, fast=True) == outcome(1, body, SP, fast=False)
+    if _wire.orjson is not None:  # stdlib json reads any int, and so does the strict reader
+        assert all(fast_reader(SP, use_msgspec=m)(body) is None for m in READERS)
+
+
 @pytest.mark.parametrize("use_msgspec", READERS)
 @pytest.mark.parametrize(
     "change",
@@ -188,7 +198,6 @@ def test_a_plain_documented_page_takes_the_fast_path(use_msgspec: bool, fixture_
         {"total": -1},
         {"data": [{"id": True, "event_at": "01/01/2023 12:00:00", "event_type": 1}]},
         {"data": [{"id": 1.0, "event_at": "01/01/2023 12:00:00", "event_type": 1}]},
-        {"data": [{"id": 2**64 + 1, "event_at": "01/01/2023 12:00:00", "event_type": 1}]},
         {"data": [{"id": 1, "event_at": "01/01/2023 12:00:00", "event_type": 1, "extra": 1}]},
         {"data": [{"id": 1, "event_at": "01/01/2023 12:00:00", "event_type": 1, "camera_id": "9"}]},
         {"data": [{"id": 1, "event_at": "1/1/2023 12:00:00", "event_type": 1}]},
