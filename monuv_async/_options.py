@@ -1,4 +1,4 @@
-"""Checking the arguments of :class:`MonuvClient` and of :meth:`MonuvClient.with_options`.
+"""Checking the arguments of :class:`MonuvClient`, its walks and its views (``with_options``).
 
 Shared by the constructor and the views, so an option is read the same way
 wherever it is given.
@@ -24,6 +24,7 @@ __all__ = [
     "base_url",
     "check_construction",
     "client_timeout",
+    "pages_hint",
     "rate_limit",
     "retry_policy",
     "user_agent",
@@ -62,6 +63,13 @@ def rate_limit(value: float | None) -> float | None:
         msg = f"rate_limit: too small to space requests, got {value}"
         raise ValueError(msg)
     return value
+
+
+def pages_hint(value: object) -> int | None:
+    """``pages_hint``: ``None``, or the pages a walk expects at least (an int >= 1)."""
+    if value is None:
+        return None
+    return check_int("pages_hint", value)
 
 
 def user_agent(value: str | None, default: str) -> str:

@@ -6,10 +6,12 @@ pushed onto a later page by newer arrivals come out once.
 :func:`iter_pages` fetches the first page to learn ``last_page``, then keeps
 up to ``concurrency`` page requests running while the caller consumes, and
 never holds more than ``buffer`` pages (running or fetched, not yet taken).
-Requests are started as earlier ones finish, not only when the caller asks
-for the next page, so a slow consumer still finds its pages ready and a fast
-one keeps the connection pool busy. Nothing is created per page up front, so
-memory stays flat however long the walk.
+Given a ``pages_hint`` it requests a first round of pages together with the
+first one instead (see :func:`first_round`). Requests are started as earlier
+ones finish, not only when the caller asks for the next page, so a slow
+consumer still finds its pages ready and a fast one keeps the connection
+pool busy. Nothing is created per page up front, so memory stays flat
+however long the walk.
 """
 
 from __future__ import annotations
@@ -22,12 +24,29 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
 from .models import Event, EventPage
 
-__all__ = ["EVENTS_AHEAD", "iter_pages", "unique_events"]
+__all__ = ["EVENTS_AHEAD", "FIRST_ROUND_PAGE_EVENTS", "first_round", "iter_pages", "unique_events"]
 
 logger = logging.getLogger("monuv_async")
 
 EVENTS_AHEAD = 8192
 """Events a walk holds ahead of its caller at most (whole pages, at least one)."""
+
+FIRST_ROUND_PAGE_EVENTS = 500
+"""The events a page is assumed to hold at most before any answer tells (Monuv's hold 30)."""
+
+
+def first_round(pages_hint: int | None, *, concurrency: int, buffer: int, events_ahead: int) -> int:
+    """How many pages to request at once before the first answer: 1 without a hint.
+
+    Never more than the hint (a guess beyond the last page is a request
+    wasted), ``concurrency``, ``buffer``, nor the pages of
+    :data:`FIRST_ROUND_PAGE_EVENTS` events that fit in ``events_ahead``: the
+    size of a page is unknown until one arrives, so the event budget holds
+    for pages of up to that many events.
+    """
+    if pages_hint is None:
+        return 1
+    return max(1, min(pages_hint, concurrency, buffer, events_ahead // FIRST_ROUND_PAGE_EVENTS))
 
 
 class _Prefetcher:
@@ -45,8 +64,8 @@ class _Prefetcher:
         self._fetch = fetch
         self._next = next_page
         self.last_page = last_page
-        self._concurrency = concurrency
-        self._buffer = buffer
+        self.concurrency = concurrency
+        self.buffer = buffer
         self._tasks: dict[int, asyncio.Task[EventPage]] = {}
         self._closed = False
 
@@ -59,8 +78,8 @@ class _Prefetcher:
         while (
             not self._closed
             and self._next <= self.last_page
-            and running < self._concurrency
-            and len(self._tasks) < self._buffer
+            and running < self.concurrency
+            and len(self._tasks) < self.buffer
         ):
             task = asyncio.ensure_future(self._fetch(self._next))
             task.add_done_callback(self._finished)
@@ -100,6 +119,7 @@ async def iter_pages(
     concurrency: int,
     buffer: int,
     events_ahead: int | None = None,
+    pages_hint: int | None = None,
 ) -> AsyncGenerator[EventPage, None]:
     """Yield pages ``start_page..last_page`` in order, each requested once.
 
@@ -109,30 +129,48 @@ async def iter_pages(
     At most ``buffer`` pages are held (running or fetched, not yet taken),
     and no more than about ``events_ahead`` events' worth of them (the size
     of the first page tells how many events a page holds).
+    ``pages_hint`` (the caller expects at least that many pages) has the
+    :func:`first_round` of pages requested together with the first: a wrong
+    guess costs at most those requests beyond the last page; they are never
+    yielded, nor are their errors raised, and whatever of them still runs is
+    cancelled when the walk ends. A page's error is raised when the walk
+    reaches it, after the pages before it.
     Stopping early (``break``, an exception, cancellation) cancels the requests
     still running; wrap the walk in ``contextlib.aclosing`` to have that happen
     at the ``break`` itself rather than when the generator is collected.
     """
-    first = await fetch(start_page)
     if events_ahead is None:
         events_ahead = EVENTS_AHEAD
-    # The budget is in events: 32 pages of 500 events are not 32 pages of 30.
-    # Never below one page, and `buffer` pages stay the upper bound.
-    buffer = min(buffer, max(1, events_ahead // max(1, len(first.events))))
+    opening = first_round(
+        pages_hint, concurrency=concurrency, buffer=buffer, events_ahead=events_ahead
+    )
+    # Until the first answer, the walk is the first round and nothing more.
     prefetcher = _Prefetcher(
         fetch,
-        next_page=start_page + 1,
-        last_page=first.last_page,
-        # The buffer is the bound on pages held; concurrency fits inside it.
-        concurrency=min(concurrency, buffer),
-        buffer=buffer,
+        next_page=start_page,
+        last_page=start_page + opening - 1,
+        concurrency=opening,
+        buffer=opening,
     )
     try:
+        prefetcher.fill()
+        first = await prefetcher.take(start_page)
+        # The budget is in events: 32 pages of 500 events are not 32 pages of 30.
+        # Never below one page, and `buffer` pages stay the upper bound. Pages
+        # of the first round beyond it stay held (they were sent), and no
+        # request starts until the held pages fit again.
+        buffer = min(buffer, max(1, events_ahead // max(1, len(first.events))))
+        # The buffer is the bound on pages held; concurrency fits inside it.
+        prefetcher.buffer = buffer
+        prefetcher.concurrency = min(concurrency, buffer)
         if not first.events:
             # Pages ran out, whatever last_page claims (10**9 and then empty
             # pages would otherwise be requested without end).
             yield first
             return
+        # Pages of the first round past first.last_page stay held, unyielded,
+        # in case last_page grows (they would otherwise be requested twice).
+        prefetcher.last_page = first.last_page
         # Start fetching ahead before handing out the first page, so the
         # caller's work on it overlaps the next requests.
         prefetcher.fill()

@@ -299,14 +299,19 @@ class MonuvClient:
         start_at: date | datetime | None = None,
         end_at: date | datetime | None = None,
         start_page: int = 1,
+        pages_hint: int | None = None,
     ) -> AsyncIterator[EventPage]:
         """Every page from ``start_page`` to the last, in order, fetched ahead.
 
         Arguments are checked now, before anything is sent. At most
         ``page_buffer`` pages are held at once, whatever the total.
+        ``pages_hint``: the caller expects at least that many pages, so the
+        first ones (up to ``max_concurrency``) are requested at once rather
+        than after the first answer; a wrong guess costs at most those
+        requests, and pages past the last are never yielded.
         """
         filters = self._filters(camera, event_types, start_at, end_at)
-        return self._pages(filters, start_page)
+        return self._pages(filters, start_page, pages_hint)
 
     def _filters(
         self,
@@ -320,9 +325,10 @@ class MonuvClient:
         )
 
     def _pages(
-        self, filters: endpoints.EventFilters, start_page: int
+        self, filters: endpoints.EventFilters, start_page: int, pages_hint: int | None
     ) -> AsyncGenerator[EventPage, None]:
         endpoints.check_id("start_page", start_page)  # now, before the walk starts
+        options.pages_hint(pages_hint)
 
         async def fetch(number: int) -> EventPage:
             return await self._requester.call(endpoints.events_page(filters, number))
@@ -332,6 +338,7 @@ class MonuvClient:
             start_page=start_page,
             concurrency=self._max_concurrency,
             buffer=self._page_buffer,
+            pages_hint=pages_hint,
         )
 
     def iter_events(
@@ -341,17 +348,20 @@ class MonuvClient:
         event_types: Iterable[int] | None = None,
         start_at: date | datetime | None = None,
         end_at: date | datetime | None = None,
+        pages_hint: int | None = None,
     ) -> AsyncIterator[Event]:
         """Every event of every page, newest first.
 
         An event seen again on a later page (newer events pushed it down
-        during the walk) is skipped. For a walk that is exactly-once even
+        during the walk) is skipped. ``pages_hint`` is
+        :meth:`iter_event_pages`'. For a walk that is exactly-once even
         while events arrive and expire, and that can resume, use
         :meth:`backfill`.
         """
         filters = self._filters(camera, event_types, start_at, end_at)
+        pages = self._pages(filters, 1, pages_hint)
         # The pages held ahead, plus the one being read and the one before it.
-        return unique_events(self._pages(filters, 1), memory=self._page_buffer + 2)
+        return unique_events(pages, memory=self._page_buffer + 2)
 
     def backfill(
         self,

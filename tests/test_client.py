@@ -256,6 +256,14 @@ async def test_bad_input_raises_before_any_request() -> None:
             await monuv.events_page(start_at=date(2023, 2, 1), end_at=date(2023, 1, 1))
         with pytest.raises(ValueError, match=r"^start_page"):
             monuv.iter_event_pages(start_page=0)
+        with pytest.raises(ValueError, match=r"^pages_hint"):
+            monuv.iter_event_pages(pages_hint=0)
+        with pytest.raises(ValueError, match=r"^pages_hint"):
+            monuv.iter_events(pages_hint=-3)
+        with pytest.raises(TypeError, match=r"^pages_hint"):
+            monuv.iter_events(pages_hint="8")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"^pages_hint"):
+            monuv.iter_event_pages(pages_hint=True)
     assert srv.seen == []
 
 
@@ -539,6 +547,32 @@ async def test_iter_event_pages_yields_every_page_once_in_order() -> None:
     requested = [int(s.query["page"]) for s in srv.seen]
     assert sorted(requested) == sorted([*range(1, 26), *range(1, 26)])
     assert events == list(range(75))
+
+
+async def test_pages_hint_requests_the_first_round_before_page_one_answers() -> None:
+    """pages_hint=20 with max_concurrency=4: pages 1-4 are all sent before page 1's answer."""
+    inner = page_handler(total_pages=20)
+    first_round = asyncio.Event()
+    seen_before_page_one: list[int] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.query["page"] == "1":
+            # Bounded: without a first round page 1 answers after 200 short waits.
+            await wait_until(first_round.is_set, turns=200)
+            seen_before_page_one.append(len(srv.seen))
+        elif len(srv.seen) >= 4:
+            first_round.set()
+        return await inner(request)
+
+    routes = {("GET", "/api/v1/events"): handler}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url, max_concurrency=4) as m:
+        ids = [event.id async for event in m.iter_events(pages_hint=20)]
+        pages = [page.current_page async for page in m.iter_event_pages(start_page=18)]
+    assert ids == list(range(60))
+    assert seen_before_page_one == [4]
+    assert srv.max_in_flight <= 4
+    assert pages == [18, 19, 20]
+    assert sorted(int(s.query["page"]) for s in srv.seen) == sorted([*range(1, 21), 18, 19, 20])
 
 
 async def test_walker_holds_a_bounded_number_of_pages_for_a_slow_consumer() -> None:

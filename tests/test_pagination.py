@@ -232,3 +232,241 @@ async def test_pages_held_ahead_are_counted_in_events() -> None:
             break
     assert len(source.requested) <= 1 + 3
     assert source.max_running <= 3
+
+
+# -- pages_hint: the first round of pages at once ----------------------------
+
+
+class Rounds:
+    """A page source answering in rounds, as a server with a fixed latency would.
+
+    Every request started during a round is answered at its end, together;
+    :meth:`run` counts the rounds a walk takes, with no clock involved.
+    """
+
+    def __init__(self, last_page: int, *, size: int = 3) -> None:
+        self.last_page = last_page
+        self.size = size
+        self.requested: Counter[int] = Counter()
+        self.cancelled: list[int] = []
+        self.failing: dict[int, Exception] = {}
+        self.before_first_answer = 0
+        self.yielded: list[int] = []
+        self._waiting: list[asyncio.Future[None]] = []
+        self._answered_one = False
+
+    async def fetch(self, number: int) -> EventPage:
+        self.requested[number] += 1
+        if not self._answered_one:
+            self.before_first_answer += 1
+        gate = asyncio.get_running_loop().create_future()
+        self._waiting.append(gate)
+        try:
+            await gate
+        except asyncio.CancelledError:
+            self.cancelled.append(number)
+            raise
+        self._answered_one = True
+        if number in self.failing:
+            raise self.failing[number]
+        if number > self.last_page:
+            return EventPage(self.last_page * self.size, self.size, number, self.last_page, ())
+        return held(number, self.last_page, self.size)
+
+    async def run(self, walk: AsyncGenerator[EventPage, None]) -> tuple[list[int], int]:
+        """The pages the walk yields, and how many rounds of answers it took."""
+        got = self.yielded
+
+        async def consume() -> None:
+            async for page in walk:
+                got.append(page.current_page)
+
+        task = asyncio.ensure_future(consume())
+        rounds = 0
+        while not task.done():
+            for _ in range(20):  # let every request the last answers allow start
+                await asyncio.sleep(0)
+            gates, self._waiting = self._waiting, []
+            if gates:
+                rounds += 1
+            for gate in gates:
+                if not gate.done():
+                    gate.set_result(None)
+        await task
+        return got, rounds
+
+
+async def test_a_hint_takes_one_round_less_than_page_one_alone() -> None:
+    """40 pages at 4 at a time: 1 + ceil(39/4) = 11 rounds alone, ceil(40/4) = 10 with a hint."""
+    alone, hinted = Rounds(40), Rounds(40)
+    got, rounds = await alone.run(iter_pages(alone.fetch, start_page=1, concurrency=4, buffer=8))
+    assert (got, rounds, alone.before_first_answer) == (list(range(1, 41)), 11, 1)
+    walk = iter_pages(hinted.fetch, start_page=1, concurrency=4, buffer=8, pages_hint=40)
+    got, rounds = await hinted.run(walk)
+    assert (got, rounds, hinted.before_first_answer) == (list(range(1, 41)), 10, 4)
+    assert set(hinted.requested.values()) == {1}
+
+
+@pytest.mark.parametrize(
+    ("hint", "concurrency", "buffer", "events_ahead", "first_round"),
+    [
+        (2, 8, 16, 8192, 2),  # the hint
+        (50, 8, 16, 8192, 8),  # concurrency
+        (50, 8, 3, 8192, 3),  # buffer
+        (50, 8, 16, 1000, 2),  # the event budget, for pages of up to 500 events
+        (50, 8, 16, 10, 1),  # never below one page
+        (1, 8, 16, 8192, 1),  # a hint of one is no hint
+    ],
+)
+async def test_the_first_round_keeps_every_bound(
+    hint: int, concurrency: int, buffer: int, events_ahead: int, first_round: int
+) -> None:
+    """The requests sent before the first answer: the least of the hint and the bounds."""
+    source = Rounds(60)
+    walk = iter_pages(
+        source.fetch,
+        start_page=1,
+        concurrency=concurrency,
+        buffer=buffer,
+        events_ahead=events_ahead,
+        pages_hint=hint,
+    )
+    got, _ = await source.run(walk)
+    assert got == list(range(1, 61))
+    assert source.before_first_answer == first_round
+    assert set(source.requested.values()) == {1}
+
+
+async def test_a_hint_beyond_the_last_page_costs_only_the_first_round() -> None:
+    """Hint 10 over 3 pages: pages 4-8 are requested once, never yielded, nothing more."""
+    source = Rounds(3)
+    walk = iter_pages(source.fetch, start_page=1, concurrency=8, buffer=16, pages_hint=10)
+    got, rounds = await source.run(walk)
+    assert got == [1, 2, 3]
+    assert rounds == 1
+    assert sorted(source.requested) == list(range(1, 9))
+
+
+async def test_pages_past_the_last_still_running_are_cancelled_and_awaited() -> None:
+    """A first round overshooting a 2-page walk: the requests past page 2 are cancelled."""
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def fetch(number: int) -> EventPage:
+        started.append(number)
+        try:
+            if number > 2:
+                await asyncio.sleep(10)
+            return held(number, 2)
+        except asyncio.CancelledError:
+            cancelled.append(number)
+            raise
+
+    walk = iter_pages(fetch, start_page=1, concurrency=5, buffer=10, pages_hint=5)
+    got = [page.current_page async for page in walk]
+    assert got == [1, 2]
+    assert sorted(cancelled) == [3, 4, 5] == sorted(started)[2:]
+
+
+async def test_an_error_past_the_last_page_is_never_raised() -> None:
+    """A first-round page beyond the real last page fails: the walk ends as if it had not."""
+    source = Rounds(3)
+    source.failing[5] = ValueError("page 5")
+    walk = iter_pages(source.fetch, start_page=1, concurrency=8, buffer=16, pages_hint=8)
+    got, _ = await source.run(walk)
+    assert got == [1, 2, 3]
+
+
+async def test_with_a_hint_an_error_still_surfaces_after_the_pages_before_it() -> None:
+    """Page 3 fails in the first round: pages 1 and 2 are yielded first, then its error."""
+    source = Rounds(10)
+    source.failing[3] = ValueError("page 3")
+    walk = iter_pages(source.fetch, start_page=1, concurrency=8, buffer=16, pages_hint=10)
+    with pytest.raises(ValueError, match="page 3"):
+        await source.run(walk)
+    assert source.yielded == [1, 2]
+    assert sorted(source.requested) == list(range(1, 9))
+
+
+async def test_with_a_hint_an_empty_first_page_ends_the_walk() -> None:
+    """Page 1 is empty: it is the whole walk, and the rest of the first round is dropped."""
+    source = Rounds(0)
+    walk = iter_pages(source.fetch, start_page=1, concurrency=4, buffer=8, pages_hint=9)
+    got, rounds = await source.run(walk)
+    assert (got, rounds) == ([1], 1)
+    assert sorted(source.requested) == [1, 2, 3, 4]
+
+
+async def test_a_hint_starts_at_start_page_and_follows_a_growing_last_page() -> None:
+    """From page 3 with hint 4: pages 3-6 at once; last_page 4 then 9: 3..9, each once."""
+    source = Rounds(4)
+    fetch = source.fetch
+
+    async def growing(number: int) -> EventPage:
+        page = await fetch(number)
+        if number == 3:
+            source.last_page = 9  # events arrived once page 3 was served
+        return page
+
+    walk = iter_pages(growing, start_page=3, concurrency=4, buffer=8, pages_hint=4)
+    got, _ = await source.run(walk)
+    assert got == list(range(3, 10))
+    assert source.before_first_answer == 4
+    assert set(source.requested.values()) == {1}
+    assert sorted(source.requested) == list(range(3, 10))
+
+
+async def test_with_a_hint_large_pages_hold_no_more_than_the_first_round() -> None:
+    """Pages of 100 events, budget 300: a parked walk holds the first round, then 3 at most."""
+    source = Pages(40)
+
+    async def big(number: int) -> EventPage:
+        await source.fetch(number)
+        return held(number, 40, size=100)
+
+    walk = iter_pages(big, start_page=1, concurrency=8, buffer=16, events_ahead=1500, pages_hint=40)
+    async with aclosing(walk) as pages:
+        async for _ in pages:
+            for _ in range(20):
+                await asyncio.sleep(0)
+            break
+    # First round: 1500 // 500 = 3 pages. Then the budget is 15 pages of 100 events.
+    assert len(source.requested) == 1 + 15
+    assert source.max_running <= 8
+
+
+async def test_closing_a_hinted_walk_cancels_the_first_round() -> None:
+    """aclose() after page 1 of a first round: pages 2-4, still running, are cancelled."""
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def slow(number: int) -> EventPage:
+        started.append(number)
+        try:
+            if number > 1:
+                await asyncio.sleep(10)
+            return held(number, 10)
+        except asyncio.CancelledError:
+            cancelled.append(number)
+            raise
+
+    walk = iter_pages(slow, start_page=1, concurrency=4, buffer=4, pages_hint=10)
+    async with aclosing(walk) as pages:
+        async for _ in pages:
+            break
+    assert sorted(cancelled) == sorted(started[1:]) == [2, 3, 4]
+
+
+@pytest.mark.parametrize("seed", range(10))
+async def test_a_hinted_walk_comes_in_order_each_requested_once(seed: int) -> None:
+    """Random completion order, hints below, at and beyond the last page: order and once."""
+    rng = random.Random(seed)
+    last = rng.randint(1, 30)
+    source = Pages(last, delays=[rng.randint(0, 4) for _ in range(40)])
+    walk = iter_pages(
+        source.fetch, start_page=1, concurrency=4, buffer=6, pages_hint=rng.randint(1, 40)
+    )
+    got = [page.current_page async for page in walk]
+    assert got == list(range(1, last + 1))
+    assert max(source.requested.values()) == 1
+    assert source.max_running <= 4
