@@ -7,7 +7,8 @@ pushed onto a later page by newer arrivals come out once.
 up to ``concurrency`` page requests running while the caller consumes, and
 never holds more than ``buffer`` pages (running or fetched, not yet taken).
 Given a ``pages_hint`` it requests a first round of pages together with the
-first one instead (see :func:`first_round`). Requests are started as earlier
+first one instead (see :func:`first_round`), and the first of them to answer
+starts the next. Requests are started as earlier
 ones finish, not only when the caller asks for the next page, so a slow
 consumer still finds its pages ready and a fast one keeps the connection
 pool busy. Nothing is created per page up front, so memory stays flat
@@ -60,8 +61,10 @@ class _Prefetcher:
         last_page: int,
         concurrency: int,
         buffer: int,
+        learn: Callable[[EventPage], None] | None = None,
     ) -> None:
         self._fetch = fetch
+        self._learn = learn
         self._next = next_page
         self.last_page = last_page
         self.concurrency = concurrency
@@ -87,7 +90,10 @@ class _Prefetcher:
             running += 1
             self._next += 1
 
-    def _finished(self, _: asyncio.Task[EventPage]) -> None:
+    def _finished(self, task: asyncio.Task[EventPage]) -> None:
+        if self._learn is not None and not task.cancelled() and task.exception() is None:
+            learn, self._learn = self._learn, None
+            learn(task.result())
         self.fill()
 
     async def take(self, number: int) -> EventPage:
@@ -120,6 +126,7 @@ async def iter_pages(
     buffer: int,
     events_ahead: int | None = None,
     pages_hint: int | None = None,
+    waiting: int = 0,
 ) -> AsyncGenerator[EventPage, None]:
     """Yield pages ``start_page..last_page`` in order, each requested once.
 
@@ -130,11 +137,16 @@ async def iter_pages(
     and no more than about ``events_ahead`` events' worth of them (the size
     of the first page tells how many events a page holds).
     ``pages_hint`` (the caller expects at least that many pages) has the
-    :func:`first_round` of pages requested together with the first: a wrong
-    guess costs at most those requests beyond the last page; they are never
-    yielded, nor are their errors raised, and whatever of them still runs is
-    cancelled when the walk ends. A page's error is raised when the walk
-    reaches it, after the pages before it.
+    :func:`first_round` of pages requested together with the first, and the
+    first of them to answer (whichever) starts the next pages: a wrong guess
+    costs at most the first round's requests beyond the last page; they are
+    never yielded, nor are their errors raised, and whatever of them still
+    runs is cancelled when the walk ends. A page's error is raised when the
+    walk reaches it, after the pages before it.
+    ``waiting``: fetches started beyond ``concurrency`` (within ``buffer``),
+    for a ``fetch`` that bounds its requests in flight itself: they wait
+    there, and one takes a place the moment an answer frees it, before that
+    answer is even read.
     Stopping early (``break``, an exception, cancellation) cancels the requests
     still running; wrap the walk in ``contextlib.aclosing`` to have that happen
     at the ``break`` itself rather than when the generator is collected.
@@ -144,32 +156,46 @@ async def iter_pages(
     opening = first_round(
         pages_hint, concurrency=concurrency, buffer=buffer, events_ahead=events_ahead
     )
+
+    def fit(size: int) -> None:
+        # The budget is in events: 32 pages of 500 events are not 32 pages of 30.
+        # Never below one page, never loosened, and `buffer` pages stay the
+        # upper bound. Pages of the first round beyond it stay held (they were
+        # sent), and no request starts until the held pages fit again.
+        prefetcher.buffer = min(prefetcher.buffer, max(1, events_ahead // max(1, size)))
+        # The buffer is the bound on pages held; concurrency fits inside it.
+        prefetcher.concurrency = min(concurrency + waiting, prefetcher.buffer)
+
+    def learn(page: EventPage) -> None:
+        # The first answer to come, whichever page of the first round it is,
+        # already tells enough to start the next pages in the places the
+        # others free, rather than leave them idle until page one is read.
+        # Only the page sizes it could hold, and only ever more pages: the
+        # first page, once taken, is what the walk follows.
+        if page.events:
+            fit(max(len(page.events), page.per_page))
+            prefetcher.last_page = max(prefetcher.last_page, page.last_page)
+
     # Until the first answer, the walk is the first round and nothing more.
     prefetcher = _Prefetcher(
         fetch,
         next_page=start_page,
         last_page=start_page + opening - 1,
         concurrency=opening,
-        buffer=opening,
+        buffer=buffer,
+        learn=learn,
     )
     try:
         prefetcher.fill()
         first = await prefetcher.take(start_page)
-        # The budget is in events: 32 pages of 500 events are not 32 pages of 30.
-        # Never below one page, and `buffer` pages stay the upper bound. Pages
-        # of the first round beyond it stay held (they were sent), and no
-        # request starts until the held pages fit again.
-        buffer = min(buffer, max(1, events_ahead // max(1, len(first.events))))
-        # The buffer is the bound on pages held; concurrency fits inside it.
-        prefetcher.buffer = buffer
-        prefetcher.concurrency = min(concurrency, buffer)
+        fit(len(first.events))
         if not first.events:
             # Pages ran out, whatever last_page claims (10**9 and then empty
             # pages would otherwise be requested without end).
             yield first
             return
-        # Pages of the first round past first.last_page stay held, unyielded,
-        # in case last_page grows (they would otherwise be requested twice).
+        # Pages already started past first.last_page stay held, unyielded, in
+        # case last_page grows (they would otherwise be requested twice).
         prefetcher.last_page = first.last_page
         # Start fetching ahead before handing out the first page, so the
         # caller's work on it overlaps the next requests.
@@ -182,7 +208,7 @@ async def iter_pages(
                 # The walk ends here: an empty page, or one saying there are
                 # fewer pages (events expired). Requests already started past
                 # it are cancelled, so a false last_page costs at most
-                # `concurrency` requests beyond what the pages hold.
+                # `concurrency + waiting` requests beyond what the pages hold.
                 if page.events:
                     yield page
                 return

@@ -339,6 +339,10 @@ class MonuvClient:
             concurrency=self._max_concurrency,
             buffer=self._page_buffer,
             pages_hint=pages_hint,
+            # As many again wait for the semaphore: a place an answer frees is
+            # taken at once, not after that answer is read and its task's
+            # callback starts the next request, turns of the loop later.
+            waiting=self._max_concurrency,
         )
 
     def iter_events(

@@ -252,6 +252,8 @@ class Rounds:
         self.failing: dict[int, Exception] = {}
         self.before_first_answer = 0
         self.yielded: list[int] = []
+        self.slow: set[int] = set()  # pages answered a round late
+        self.sent_before_page_one = 0
         self._waiting: list[asyncio.Future[None]] = []
         self._answered_one = False
 
@@ -263,10 +265,16 @@ class Rounds:
         self._waiting.append(gate)
         try:
             await gate
+            if number in self.slow:
+                gate = asyncio.get_running_loop().create_future()
+                self._waiting.append(gate)
+                await gate
         except asyncio.CancelledError:
             self.cancelled.append(number)
             raise
         self._answered_one = True
+        if number == 1:
+            self.sent_before_page_one = self.requested.total()
         if number in self.failing:
             raise self.failing[number]
         if number > self.last_page:
@@ -470,3 +478,53 @@ async def test_a_hinted_walk_comes_in_order_each_requested_once(seed: int) -> No
     assert got == list(range(1, last + 1))
     assert max(source.requested.values()) == 1
     assert source.max_running <= 4
+
+
+async def test_waiting_fetches_take_a_freed_place_before_its_answer_is_read() -> None:
+    """waiting=2 over a fetch bounded at 2 by its own semaphore: when an answer frees a
+    place, the next page is already queued for it (without: nothing is, until the page's
+    task has ended); the bound itself still holds."""
+
+    async def walk(waiting: int) -> tuple[list[int], list[int], int]:
+        places = asyncio.Semaphore(2)
+        queued = 0
+        queued_at_release: list[int] = []
+        holding = most_holding = 0
+
+        async def fetch(number: int) -> EventPage:
+            nonlocal queued, holding, most_holding
+            queued += 1
+            async with places:
+                queued -= 1
+                holding += 1
+                most_holding = max(most_holding, holding)
+                for _ in range(5):  # the answer takes longer to come than to read
+                    await asyncio.sleep(0)
+                holding -= 1
+            queued_at_release.append(queued)
+            await asyncio.sleep(0)  # reading the answer
+            return held(number, 12)
+
+        pages = iter_pages(fetch, start_page=1, concurrency=2, buffer=8, waiting=waiting)
+        got = [page.current_page async for page in pages]
+        return got, queued_at_release, most_holding
+
+    got, queued_at_release, most_holding = await walk(waiting=2)
+    assert got == list(range(1, 13))
+    assert most_holding == 2
+    # Every answer but those of the last pages finds the next request queued.
+    assert all(queued_at_release[1:9])
+    got, queued_at_release, _ = await walk(waiting=0)
+    assert got == list(range(1, 13))
+    assert not any(queued_at_release)
+
+
+async def test_the_first_answer_to_come_starts_the_next_pages_before_page_one() -> None:
+    """Page 1 answers a round after pages 2-4: pages 5-7 take their places meanwhile."""
+    source = Rounds(40)
+    source.slow.add(1)
+    walk = iter_pages(source.fetch, start_page=1, concurrency=4, buffer=8, pages_hint=40)
+    got, _ = await source.run(walk)
+    assert got == list(range(1, 41))
+    assert source.sent_before_page_one == 7  # 1-4, then 5-7 beside the slow page 1
+    assert set(source.requested.values()) == {1}
