@@ -170,10 +170,11 @@ async def iter_pages(
         # The first answer to come, whichever page of the first round it is,
         # already tells enough to start the next pages in the places the
         # others free, rather than leave them idle until page one is read.
-        # Only the page sizes it could hold, and only ever more pages: the
-        # first page, once taken, is what the walk follows.
+        # Only ever more pages: the first page, once taken, is what the walk
+        # follows. A short page here is the last one (the first round holds
+        # it), and then nothing more starts, so its size misleads no budget.
         if page.events:
-            fit(max(len(page.events), page.per_page))
+            fit(len(page.events))
             prefetcher.last_page = max(prefetcher.last_page, page.last_page)
 
     # Until the first answer, the walk is the first round and nothing more.
