@@ -32,6 +32,7 @@ from .requests import CameraUpdate, NewCamera, NewClient, NewUser
 __all__ = [
     "TOKEN",
     "EventFilters",
+    "Origin",
     "Refused",
     "Spec",
     "block_client",
@@ -43,6 +44,7 @@ __all__ = [
     "create_client_user",
     "event_filters",
     "events_page",
+    "origin_of",
     "unblock_client",
     "unblock_user",
     "update_camera",
@@ -101,27 +103,46 @@ class Spec(Generic[T]):
 
     def url(self, base: URL, token: str) -> URL:
         """The full URL, token included: for the transport only, never to show."""
-        origin, _ = _base_parts(base)
-        return URL(origin + self._path_qs(base, quote(token, safe="")), encoded=True)
+        return self.target(origin_of(base), quote(token, safe=""))
+
+    def target(self, origin: Origin, quoted_token: str) -> URL:
+        """:meth:`url` from parts a requester computes once: its origin and quoted token."""
+        path = self._path(origin.prefix, quoted_token)
+        # Built from parts already percent-encoded: yarl neither re-parses nor re-quotes.
+        return URL.build(
+            scheme=origin.scheme,
+            authority=origin.authority,
+            path=path,
+            query_string=self._query(quoted_token),
+            encoded=True,
+        )
 
     def describe(self, base: URL) -> str:
         """The request line with the token masked, safe for logs and errors."""
-        return f"{self.method} {self._path_qs(base, MASK)}"
+        return self.line(origin_of(base).prefix)
 
-    def _path_qs(self, base: URL, token: str) -> str:
-        # Every value is percent-encoded with nothing kept "safe": a `/` in a
-        # value must never become a path separator, nor `&` a new parameter.
-        def enc(part: Segment, safe: str = "") -> str:
-            if part is TOKEN:
-                return token
-            # Most parts ("api", "events", ids, dates) need no quoting, and
-            # quote() costs microseconds per call on every request.
-            return part if _plain(part) else quote(part, safe=safe)
+    def line(self, prefix: str) -> str:
+        """:meth:`describe` under a base path ``prefix`` (an :class:`Origin`'s)."""
+        path = self._path(prefix, MASK)
+        query = self._query(MASK)
+        return f"{self.method} {path}?{query}" if query else f"{self.method} {path}"
 
-        path = _base_parts(base)[1] + "/" + "/".join(enc(s) for s in self.path)
+    # Every value is percent-encoded with nothing kept "safe": a `/` in a value
+    # must never become a path separator, nor `&` a new parameter.
+    def _path(self, prefix: str, token: str) -> str:
+        parts = [prefix]
+        for part in self.path:
+            parts.append(token if part is TOKEN else _enc(part, ""))
+        return "/".join(parts)
+
+    def _query(self, token: str) -> str:
+        if not self.query:
+            return ""
         # A comma is legal in a query value and the API documents "1,4" raw.
-        query = "&".join(f"{enc(k)}={enc(v, ',')}" for k, v in self.query)
-        return f"{path}?{query}" if query else path
+        return "&".join(
+            f"{_enc(key, '')}={token if value is TOKEN else _enc(value, ',')}"
+            for key, value in self.query
+        )
 
     def body(self) -> bytes | None:
         """The JSON body as bytes, or ``None`` when there is none."""
@@ -139,10 +160,29 @@ def _model_reader(cls: type[T]) -> Callable[[object, tzinfo], T]:
 _plain = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
+def _enc(part: str, safe: str) -> str:
+    # Most parts ("api", "events", ids, dates) need no quoting, and quote()
+    # costs microseconds per call on every request; isalnum() is the cheapest test.
+    if (part.isalnum() and part.isascii()) or _plain(part):
+        return part
+    return quote(part, safe=safe)
+
+
+@attrs.frozen(slots=True)
+class Origin:
+    """What a base URL gives every request: scheme, authority and path prefix, encoded."""
+
+    scheme: str
+    authority: str
+    prefix: str
+    """The base path without a trailing slash (``""`` for a bare host)."""
+
+
 @functools.lru_cache(maxsize=32)
-def _base_parts(base: URL) -> tuple[str, str]:
-    """``base``'s origin and path without a trailing slash: the same for every call."""
-    return str(base.origin()), base.raw_path.rstrip("/")
+def origin_of(base: URL) -> Origin:
+    """``base``'s :class:`Origin`: the same for every call, so computed once."""
+    origin = base.origin()
+    return Origin(origin.scheme, origin.raw_authority, base.raw_path.rstrip("/"))
 
 
 def _page_reader(number: int) -> Callable[[object, tzinfo], EventPage]:

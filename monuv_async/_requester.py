@@ -18,18 +18,18 @@ import copy
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 import attrs
 from yarl import URL
 
 from ._context import RequestContext
-from ._endpoints import Spec
+from ._endpoints import Spec, origin_of
 from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo, call_hook
 from ._ratelimit import RateLimiter
 from ._redact import Redactor, register
@@ -60,13 +60,15 @@ class ClientStats:
     max_in_flight: int = 0
 
 
-@attrs.define(slots=True)
 class _Try:
     """One try, as the response hook reports it."""
 
-    attempt: int
-    started: float = attrs.field(factory=time.perf_counter)  # reset once the place is held
-    status: int | None = None
+    __slots__ = ("attempt", "started", "status")
+
+    def __init__(self, attempt: int) -> None:
+        self.attempt = attempt
+        self.started = time.perf_counter()  # reset once the place is held
+        self.status: int | None = None
 
 
 class Requester:
@@ -90,6 +92,9 @@ class Requester:
     ) -> None:
         self._token = token
         self._base = base
+        # The same for every request: computed once, not quoted again per call.
+        self._origin = origin_of(base)
+        self._quoted_token = quote(token, safe="")
         self.transport = transport
         self._timeout = timeout
         self._retry = retry
@@ -171,16 +176,20 @@ class Requester:
             )
             raise RuntimeError(msg)
 
-    async def call(self, spec: Spec[T]) -> T:
-        """Send ``spec`` and read its answer, retrying as the policy allows."""
-        self.check_open()
+    def call(self, spec: Spec[T]) -> Coroutine[Any, Any, T]:
+        """Send ``spec`` and read its answer, retrying as the policy allows.
+
+        Not a coroutine itself: it hands back :meth:`exchange`'s, so a call
+        is one coroutine layer less, resumed at every step of its request.
+        """
+        tz = self._tz
 
         def read(answer: Answer, context: RequestContext) -> T:
             return read_response(
-                spec, answer.status, answer.headers, answer.body, tz=self._tz, context=context
+                spec, answer.status, answer.headers, answer.body, tz=tz, context=context
             )
 
-        return await self.exchange(spec, spec.body(), read=read, idempotent=spec.idempotent)
+        return self.exchange(spec, spec.body(), read=read, idempotent=spec.idempotent)
 
     async def exchange(
         self,
@@ -193,99 +202,110 @@ class Requester:
         """Send ``spec``'s request with ``body``, and ``read`` each answer, retrying."""
         self.check_open()
         operation, method = spec.op, spec.method
-        context = RequestContext(spec.describe(self._base), self._redact)
-
-        async def attempt_once(this: _Try) -> T:
-            async with self._slot(operation, method, context, this):
-                # The URL, token included, is built inline and never held in a
-                # local: error reporters that capture the locals of a
-                # traceback's frames (Sentry, `pytest -l`) would record it.
-                answer = await self.transport.send(
-                    method, spec.url(self._base, self._token), body, self._timeout, context
-                )
-            this.status = answer.status
-            logger.debug(
-                "%s -> %d in %.1f ms (try %d)",
-                context.line,
-                answer.status,
-                (time.perf_counter() - this.started) * 1000,
-                this.attempt,
-            )
-            if len(answer.body) > self._max_response_bytes:  # a transport that does not cap
-                raise too_large(self._max_response_bytes, context)
-            # Read outside the slot: building models is CPU work, not a request in flight.
-            return read(answer, context)
-
-        return await self._retrying(
-            attempt_once,
-            context,
-            idempotent=idempotent,
-            operation=operation,
-            method=method,
-        )
-
-    async def download(self, url: URL, path: Path) -> int:
-        """Stream one image to ``path``, retrying as the policy allows; the bytes written."""
-        self.check_open()
-        context = RequestContext(request_line(url), self._redact)
-
-        async def attempt_once(this: _Try) -> int:
-            async with self._slot("snapshot", "GET", context, this):
-                return await download_once(
-                    self.transport,
-                    url,
-                    path,
-                    client_timeout=self._timeout,
-                    context=context,
-                    limit=self._max_snapshot_bytes,
-                )
-
-        return await self._retrying(
-            attempt_once, context, idempotent=True, operation="snapshot", method="GET"
-        )
-
-    async def _retrying(
-        self,
-        attempt_once: Callable[[_Try], Awaitable[T]],
-        context: RequestContext,
-        *,
-        idempotent: bool,
-        operation: str,
-        method: str,
-    ) -> T:
-        """Run ``attempt_once`` for tries 1, 2, ... until it succeeds or the policy says stop."""
+        # The request line is built only if something reads it: a log record, a
+        # hook, an error. Logging is looked up once per call, not once per try.
+        context = RequestContext.describing(spec, self._origin.prefix, self._redact)
+        debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         while True:
             attempt += 1
             this = _Try(attempt)
+            answer: Answer | None = None
             try:
-                result = await attempt_once(this)
+                # One coroutine, the slot inlined: every layer between the caller
+                # and aiohttp is resumed again at each step of every request.
+                await self._enter(operation, method, context, this)
+                try:
+                    # The URL, token included, is built inline and never held in a
+                    # local: error reporters that capture the locals of a
+                    # traceback's frames (Sentry, `pytest -l`) would record it.
+                    answer = await self.transport.send(
+                        method,
+                        spec.target(self._origin, self._quoted_token),
+                        body,
+                        self._timeout,
+                        context,
+                    )
+                finally:
+                    self._leave()
+                this.status = answer.status
+                if debug:
+                    logger.debug(
+                        "%s -> %d in %.1f ms (try %d)",
+                        context.line,
+                        answer.status,
+                        (time.perf_counter() - this.started) * 1000,
+                        attempt,
+                    )
+                if len(answer.body) > self._max_response_bytes:  # a transport that does not cap
+                    raise too_large(self._max_response_bytes, context)
+                # Read outside the slot: building models is CPU work, not a request in flight.
+                result = read(answer, context)
             except MonuvError as error:
-                retrying = self._retry.should_retry(error, idempotent=idempotent, attempt=attempt)
-                self._ended(operation, method, context, this, error, will_retry=retrying)
-                logger.debug(
-                    "%s -> %s: %s (try %d)",
-                    context.line,
-                    type(error).__name__,
-                    error.message,
-                    attempt,
-                )
-                if not retrying:
-                    # Raised from here, not from deep inside: the frames below (the
-                    # transport's, the reader's) hold the URL and the raw answer in
-                    # their locals, which error reporters capture. The error's own
-                    # text says what happened and where.
-                    error.__traceback__ = None
-                    raise
-                retry_after = getattr(error, "retry_after", None)
-                delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
-                logger.info("%s: %s; retrying in %.2f s", context.line, type(error).__name__, delay)
-                self.stats.retries += 1
+                answer = None  # the raw answer stays out of the frame's locals
+                delay = self._failed(error, context, this, operation, method, idempotent=idempotent)
             else:
                 self._ended(operation, method, context, this, None, will_retry=False)
                 return result
             # Outside the semaphore: a request waiting to retry holds no slot.
             await _sleep(delay)
+
+    async def download(self, url: URL, path: Path) -> int:
+        """Stream one image to ``path``, retrying as the policy allows; the bytes written."""
+        self.check_open()
+        context = RequestContext(request_line(url), self._redact)
+        attempt = 0
+        while True:
+            attempt += 1
+            this = _Try(attempt)
+            try:
+                await self._enter("snapshot", "GET", context, this)
+                try:
+                    written = await download_once(
+                        self.transport,
+                        url,
+                        path,
+                        client_timeout=self._timeout,
+                        context=context,
+                        limit=self._max_snapshot_bytes,
+                    )
+                finally:
+                    self._leave()
+            except MonuvError as error:
+                delay = self._failed(error, context, this, "snapshot", "GET", idempotent=True)
+            else:
+                self._ended("snapshot", "GET", context, this, None, will_retry=False)
+                return written
+            await _sleep(delay)
+
+    def _failed(
+        self,
+        error: MonuvError,
+        context: RequestContext,
+        this: _Try,
+        operation: str,
+        method: str,
+        *,
+        idempotent: bool,
+    ) -> float:
+        """After a failed try: the back-off before the next one, or ``error`` raised."""
+        attempt = this.attempt
+        retrying = self._retry.should_retry(error, idempotent=idempotent, attempt=attempt)
+        self._ended(operation, method, context, this, error, will_retry=retrying)
+        logger.debug(
+            "%s -> %s: %s (try %d)", context.line, type(error).__name__, error.message, attempt
+        )
+        if not retrying:
+            # Raised with no traceback of its own: the frames below (the
+            # transport's, the reader's) hold the URL and the raw answer in
+            # their locals, which error reporters capture. The error's own
+            # text says what happened and where.
+            raise error.with_traceback(None)
+        retry_after = getattr(error, "retry_after", None)
+        delay = self._retry.delay(attempt, retry_after=retry_after, rng=self._rng)
+        logger.info("%s: %s; retrying in %.2f s", context.line, type(error).__name__, delay)
+        self.stats.retries += 1
+        return delay
 
     def _ended(
         self,
@@ -312,28 +332,37 @@ class Requester:
         )
         call_hook(self._on_response, info)
 
-    @asynccontextmanager
-    async def _slot(
+    async def _enter(
         self, operation: str, method: str, context: RequestContext, this: _Try
-    ) -> AsyncIterator[None]:
-        """A place under the semaphore, then a rate-limit start slot, for one try."""
+    ) -> None:
+        """Take a place under the semaphore, then a rate-limit start slot, for one try.
+
+        Paired with :meth:`_leave` in a ``try``/``finally`` once it returns: a
+        class-free, generator-free slot, as cheap as the work it guards allows.
+        """
         if self._view_limiter is not None:
             # Before the semaphore: a view's slow rate never holds a shared place.
             await self._view_limiter.acquire()
-        async with self._semaphore:
+        await self._semaphore.acquire()
+        if self._limiter is not None:
             # The start slot is taken once a place is held: taken before, the
             # slots of requests queued for the semaphore would all come due
             # while they wait, and they would start together in a burst.
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            self.stats.requests += 1
-            self.stats.in_flight += 1
-            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
-            this.started = time.perf_counter()
-            if self._on_request is not None:
-                info = RequestInfo(operation, method, context.line, this.attempt)
-                call_hook(self._on_request, info)
             try:
-                yield
-            finally:
-                self.stats.in_flight -= 1
+                await self._limiter.acquire()
+            except BaseException:  # cancelled while waiting: the place goes back
+                self._semaphore.release()
+                raise
+        stats = self.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        this.started = time.perf_counter()
+        if self._on_request is not None:
+            info = RequestInfo(operation, method, context.line, this.attempt)
+            call_hook(self._on_request, info)
+
+    def _leave(self) -> None:
+        """Give back the place :meth:`_enter` took."""
+        self.stats.in_flight -= 1
+        self._semaphore.release()

@@ -130,6 +130,12 @@ class AiohttpTransport:
         self._max_response_bytes = max_response_bytes
         self._accept = {"Accept": "application/json", "User-Agent": user_agent}
         self._json = {**self._accept, "Content-Type": "application/json"}
+        # The transport's own session carries `_accept` as its default headers, so
+        # a GET passes none: aiohttp then merges no second set into every request.
+        self._get_headers: dict[str, str] | None = None if session is None else self._accept
+        self._post_headers = {"Content-Type": "application/json"} if session is None else self._json
+        # An image is not JSON: aiohttp's own default Accept, as before.
+        self._image_headers = {"Accept": "*/*"} if session is None else {"User-Agent": user_agent}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -139,7 +145,7 @@ class AiohttpTransport:
             connector = aiohttp.TCPConnector(
                 limit=self._connections, limit_per_host=self._connections
             )
-            self._session = aiohttp.ClientSession(connector=connector)
+            self._session = aiohttp.ClientSession(connector=connector, headers=self._accept)
         return self._session
 
     async def aclose(self) -> None:
@@ -163,7 +169,7 @@ class AiohttpTransport:
                 method,
                 url,
                 data=body,
-                headers=self._json if body is not None else self._accept,
+                headers=self._post_headers if body is not None else self._get_headers,
                 timeout=client_timeout,
                 # A redirect would be followed with the token; Monuv's API does
                 # not redirect, so one means something is wrong: report it.
@@ -193,7 +199,7 @@ class AiohttpTransport:
                 url,
                 timeout=client_timeout,
                 raise_for_status=False,
-                headers={"User-Agent": self._accept["User-Agent"]},
+                headers=self._image_headers,
             ) as response:
                 if not 200 <= response.status < 300:
                     return Answer(

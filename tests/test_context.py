@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monuv_async import _endpoints as ep
 from monuv_async._context import BODY_LIMIT, RequestContext
 from monuv_async._redact import Redactor
 
@@ -27,3 +28,19 @@ def test_repr_shows_the_line_and_not_the_redactor() -> None:
     """The repr names the request line only; the redactor (built from the token) stays out."""
     context = RequestContext("GET /api/v1/events?token=***", Redactor(SECRET))
     assert repr(context) == "RequestContext(line='GET /api/v1/events?token=***')"
+
+
+def test_a_describing_context_builds_its_line_on_first_read_only() -> None:
+    """The spec's line is built once, when first read, with the path's token masked."""
+    built: list[str] = []
+
+    class Spy:
+        def line(self, prefix: str) -> str:
+            built.append(prefix)
+            return ep.block_user(4).line(prefix)
+
+    context = RequestContext.describing(Spy(), "/monuv", Redactor(SECRET))
+    assert built == []
+    assert context.line == "GET /monuv/api/user/block/***/4"
+    assert repr(context) == "RequestContext(line='GET /monuv/api/user/block/***/4')"
+    assert built == ["/monuv"]

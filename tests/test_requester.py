@@ -124,3 +124,39 @@ async def test_no_frame_on_the_traceback_holds_the_token(answer: MockResponse) -
         for name, value in frame.locals.items():
             assert "engine-s3cret" not in value, (frame.name, name)
     assert "block/***/4" in "".join(summary.format())  # the request line stays, masked
+
+
+async def test_a_quiet_success_never_builds_the_request_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No hook, no debug log, no error: the masked line is never built (issue 14's cost)."""
+    built: list[str] = []
+    original = endpoints.Spec.line
+
+    def spy(self: endpoints.Spec[object], prefix: str) -> str:
+        built.append(self.op)
+        return original(self, prefix)
+
+    monkeypatch.setattr(endpoints.Spec, "line", spy)
+    engine = requester(MockTransport(lambda _: MockResponse(json=BLOCKED)))
+    await engine.call(endpoints.block_user(4))
+    assert built == []
+    assert engine.stats.requests == 1
+
+
+async def test_a_lazily_built_line_masks_the_path_token_in_logs_and_hooks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Debug log and both hooks get block_user's line with *** in the path, never the token."""
+    caplog.set_level(logging.DEBUG, logger="monuv_async")
+    seen: list[str] = []
+    engine = requester(
+        MockTransport(lambda _: MockResponse(json=BLOCKED)),
+        on_request=lambda info: seen.append(info.request),
+        on_response=lambda info: seen.append(info.request),
+    )
+    await engine.call(endpoints.block_user(4))
+    assert seen == ["GET /api/user/block/***/4"] * 2
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("GET /api/user/block/***/4 -> 200") for m in messages)
+    assert not any(TOKEN in m for m in messages)

@@ -290,3 +290,29 @@ async def test_user_agent_on_the_wire_default_and_overridden() -> None:
         f"python/{platform.python_version()}"
     )
     assert agents == [expected, expected, "acme/1.0", expected]
+
+
+async def test_own_session_sends_json_accept_and_content_type_and_any_accept_for_images() -> None:
+    """The own session's default headers keep each request's Accept and Content-Type as before."""
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        headers = request.headers
+        seen.append((request.method, headers.get("Accept"), headers.get("Content-Type")))
+        return web.json_response({"ok": 1})
+
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with serve({("GET", "/a"): echo, ("POST", "/a"): echo}) as server:
+        url = URL(f"{server.url}/a")
+        transport = AiohttpTransport()
+        try:
+            await transport.send("GET", url, None, timeout, CONTEXT)
+            await transport.send("POST", url, b"{}", timeout, CONTEXT)
+            await transport.stream(url, lambda chunk: None, timeout, CONTEXT)
+        finally:
+            await transport.aclose()
+    assert seen == [
+        ("GET", "application/json", None),
+        ("POST", "application/json", "application/json"),
+        ("GET", "*/*", None),
+    ]
