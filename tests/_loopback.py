@@ -6,6 +6,7 @@ Each test registers the handlers it needs; the server records every request
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -46,6 +47,46 @@ def json_answer(
         content_type="application/json",
         headers=headers,
     )
+
+
+def answer_with(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Handler:
+    """A handler answering ``body`` as JSON to every request."""
+
+    async def handler(_: web.Request) -> web.Response:
+        return json_answer(body, status, headers)
+
+    return handler
+
+
+def page_handler(total_pages: int, per_page: int = 3, delay: float = 0.0) -> Handler:
+    """Event pages 1..total_pages of ``per_page`` events (empty beyond), after ``delay``."""
+
+    async def handler(request: web.Request) -> web.Response:
+        number = int(request.query["page"])
+        if delay:
+            await asyncio.sleep(delay)
+        events = [
+            {
+                "id": (number - 1) * per_page + i,
+                "event_at": "01/01/2023 12:00:00",
+                "event_type": 4,
+                "camera_id": 1,
+            }
+            for i in range(per_page if number <= total_pages else 0)
+        ]
+        return json_answer(
+            [
+                {
+                    "total": total_pages * per_page,
+                    "per_page": per_page,
+                    "current_page": number,
+                    "last_page": total_pages,
+                    "data": events,
+                }
+            ]
+        )
+
+    return handler
 
 
 @asynccontextmanager
