@@ -266,7 +266,10 @@ def _msgspec_decoder() -> Callable[[bytes], Any]:
             event_fields.append((name, wire))
         else:
             event_fields.append((name, wire | None, None))
-    row = msgspec.defstruct("Row", event_fields, forbid_unknown_fields=True)
+    # gc=False: a row holds only ints, strings and None, so it can be in no
+    # cycle; tracked, the 500 rows of a page count towards (and are walked
+    # by) the collections their page's Events already cause.
+    row = msgspec.defstruct("Row", event_fields, forbid_unknown_fields=True, gc=False)
     page = msgspec.defstruct(
         "Page",
         [
