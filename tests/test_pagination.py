@@ -11,8 +11,10 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from monuv_async._pagination import iter_pages, unique_events
+from monuv_async._pagination import _span, iter_pages, unique_events
 from monuv_async.models import Event, EventPage
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -232,3 +234,16 @@ async def test_pages_held_ahead_are_counted_in_events() -> None:
             break
     assert len(source.requested) <= 1 + 3
     assert source.max_running <= 3
+
+
+@given(st.lists(st.integers(min_value=-(2**70), max_value=2**70), min_size=1, max_size=40))
+def test_a_pages_id_span_is_its_range_and_whether_its_ids_are_distinct(ids: list[int]) -> None:
+    """The shortcut for falling ids gives what min, max and a set give, for any list."""
+    assert _span(ids) == (min(ids), max(ids), len(set(ids)) == len(ids))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40, unique=True))
+def test_strictly_falling_ids_take_the_shortcut_with_their_ends_as_range(ids: list[int]) -> None:
+    """Ids sorted newest first (the usual page) are distinct, their range their two ends."""
+    falling = sorted(ids, reverse=True)
+    assert _span(falling) == (falling[-1], falling[0], True)
