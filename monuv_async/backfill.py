@@ -67,13 +67,10 @@ FetchPage = Callable[[Window, int], Awaitable[EventPage]]
 
 @attrs.define
 class _WindowState:
-    """Ids of one sub-window: produced (``seen``), and those of its batches not yet handed out.
+    """Ids of one sub-window: produced (``seen``), and per batch not yet all handed out.
 
-    ``queued`` holds the ids of each batch produced and not yet wholly handed
-    to the caller, oldest first: a sub-window's batches are handed out in the
-    order they are produced, so the one being handed out is ``queued[0]``.
-    Kept per batch rather than as a set of pending ids so that neither side
-    does any work per event.
+    Batches are handed out in the order produced: the one being handed out
+    is ``queued[0]``. Per batch, not a set of pending ids: no work per event.
     """
 
     seen: set[int]
@@ -146,9 +143,7 @@ class Backfill:
         return self._walk.checkpoint()
 
     def __aiter__(self) -> AsyncIterator[Event]:
-        # The walk's own generator: `async for` then steps it directly, with
-        # no coroutine of ours per event (that cost more than the event's
-        # bookkeeping, which is done per batch).
+        # The walk's generator, stepped directly: no coroutine of ours per event.
         return self._events
 
     def __anext__(self) -> Awaitable[Event]:
@@ -285,9 +280,7 @@ class _Walk:
                         fresh = {e.id: e for e in events if e.id not in seen}
                         batch, ids = list(fresh.values()), list(fresh)
                         seen.update(ids)
-                    else:
-                        # The usual page: every id new. Done in bulk, with
-                        # no step per event in Python.
+                    else:  # the usual page, every id new: in bulk
                         seen.update(ids)
                         if len(seen) - size != len(ids):  # an id twice in the page
                             fresh = {e.id: e for e in events}
@@ -337,9 +330,8 @@ class _Walk:
         """The events to hand out, one by one, with the checkpoint kept up to date."""
         async with contextlib.aclosing(self.run()) as batches:
             async for state, batch in batches:
-                # An event counts as handed out once the cursor has passed it,
-                # that is before the caller gets it: a checkpoint saved after
-                # processing it includes it.
+                # Handed out once the cursor is past it, before the caller gets
+                # it: a checkpoint saved after processing it includes it.
                 self._current, self._current_size = state, len(batch)
                 self._cursor = cursor = iter(batch)
                 for event in cursor:
