@@ -215,12 +215,18 @@ class AiohttpTransport:
     async def _read(self, response: aiohttp.ClientResponse, context: RequestContext) -> bytes:
         """The whole body, up to ``max_response_bytes`` once decompressed."""
         limit = self._max_response_bytes
-        if not response.headers.get("Content-Encoding") and (response.content_length or 0) > limit:
+        encoded = bool(response.headers.get("Content-Encoding"))
+        if not encoded and (response.content_length or 0) > limit:
             raise too_large(limit, context)  # said so up front: not a byte read
+        # A plain body is taken in the pieces it arrived in (no re-slicing to
+        # a fixed size, and a body that came in one piece is not copied by
+        # the join). An encoded one is inflated in bounded steps: a small
+        # gzip body may hold a huge one.
+        pieces = response.content.iter_chunked(_CHUNK) if encoded else response.content.iter_any()
         chunks: list[bytes] = []
         size = 0
-        # Counted as inflated: a small gzip body may hold a huge one.
-        async for chunk in response.content.iter_chunked(_CHUNK):
+        # Counted as inflated.
+        async for chunk in pieces:
             size += len(chunk)
             if size > limit:
                 # Leaving the `async with` unread closes the connection.

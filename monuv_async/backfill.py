@@ -41,7 +41,10 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+import operator
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from itertools import chain
 from types import TracebackType
 from typing import Literal, Self
 
@@ -64,10 +67,14 @@ FetchPage = Callable[[Window, int], Awaitable[EventPage]]
 
 @attrs.define
 class _WindowState:
-    """Ids of one sub-window: produced (``seen``) and not yet yielded (``pending``)."""
+    """Ids of one sub-window: produced (``seen``), and per batch not yet all handed out.
+
+    Batches are handed out in the order produced: the one being handed out
+    is ``queued[0]``. Per batch, not a set of pending ids: no work per event.
+    """
 
     seen: set[int]
-    pending: set[int] = attrs.Factory(set)
+    queued: deque[list[int]] = attrs.Factory(deque)
 
 
 class _End(enum.Enum):
@@ -81,10 +88,10 @@ _DONE = _End.DONE
 _BATCHES = 2
 # What a producer puts: a batch of new events, its failure, or the end of its
 # sub-window; each kind told apart by its type alone.
-_Item = list[Event] | Exception | Literal[_End.DONE]
+_Item = Sequence[Event] | Exception | Literal[_End.DONE]
 _Queue = asyncio.Queue[tuple[Window, _Item]]
 # A batch handed to the caller, with the state of its sub-window.
-_Batch = tuple["_WindowState", list[Event]]
+_Batch = tuple["_WindowState", Sequence[Event]]
 
 
 class Backfill:
@@ -123,12 +130,7 @@ class Backfill:
             windows_ahead=windows_ahead,
             resume_from=resume_from,
         )
-        self._batches = self._walk.run()
-        # The batch being handed out: events are taken from it here, without
-        # a generator step per event (they cost more than reading the event).
-        self._batch: list[Event] = []
-        self._next = 0
-        self._state = _WindowState(seen=set())
+        self._events = self._walk.events()
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -140,23 +142,16 @@ class Backfill:
         """
         return self._walk.checkpoint()
 
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[Event]:
+        # The walk's generator, stepped directly: no coroutine of ours per event.
+        return self._events
 
-    async def __anext__(self) -> Event:
-        index = self._next
-        while index >= len(self._batch):
-            self._state, self._batch = await self._batches.__anext__()
-            index = 0
-        event = self._batch[index]
-        self._next = index + 1
-        self._walk.took(self._state, event)
-        return event
+    def __anext__(self) -> Awaitable[Event]:
+        return self._events.__anext__()
 
     async def aclose(self) -> None:
         """Stop: cancel the requests in flight and wait for them to let go."""
-        self._batch, self._next = [], 0
-        await self._batches.aclose()
+        await self._events.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -211,21 +206,35 @@ class _Walk:
         # windows have started (they start in order).
         self._firsts: dict[str, asyncio.Task[EventPage]] = {}
         self._started = 0
+        # The batch being handed out: its sub-window's state, its length, and
+        # the iterator over it, whose length hint tells how many are left.
+        self._current: _WindowState | None = None
+        self._current_size = 0
+        self._cursor: Iterator[Event] = iter(())
+
+    def _handed(self) -> int:
+        """Events of the current batch handed to the caller so far."""
+        return self._current_size - operator.length_hint(self._cursor)
 
     def checkpoint(self) -> Checkpoint:
         """The state after the events yielded so far."""
+        handed = self._handed()
+        active = {}
+        for key, state in self._states.items():
+            pending = set(chain.from_iterable(state.queued))
+            if handed and state is self._current:
+                pending.difference_update(state.queued[0][:handed])
+            active[key] = frozenset(state.seen - pending)
         return Checkpoint(
             filters=dict(self._filters),
             done=frozenset(self._done),
-            active={
-                key: frozenset(state.seen - state.pending) for key, state in self._states.items()
-            },
-            yielded=self._yielded,
+            active=active,
+            yielded=self._yielded + handed,
         )
 
     # -- producing ---------------------------------------------------------------
 
-    async def _passes(self, window: Window) -> AsyncGenerator[list[Event], None]:
+    async def _passes(self, window: Window) -> AsyncGenerator[Sequence[Event], None]:
         """Batches of not-yet-seen events of ``window``, pass after pass until stable."""
         state = self._states.setdefault(window.key, _WindowState(seen=set()))
         for number in range(1, MAX_PASSES + 1):
@@ -255,18 +264,30 @@ class _Walk:
                 # its windows, where a plain walk holds neither.
                 events_ahead=max(1, EVENTS_AHEAD // (2 * self._windows_ahead)),
             )
+            seen = state.seen
             try:
                 async for page in pages:
+                    events = page.events
                     totals.add(page.total)
-                    count += len(page.events)
+                    count += len(events)
+                    ids = [e.id for e in events]
                     if read is not None:
-                        read.update(e.id for e in page.events)
-                    # Keyed by id: an id twice in one page is one event too.
-                    fresh = {e.id: e for e in page.events if e.id not in state.seen}
-                    if fresh:
-                        state.seen.update(fresh)
-                        state.pending.update(fresh)
-                        yield list(fresh.values())
+                        read.update(ids)
+                    size = len(seen)
+                    batch: Sequence[Event] = events
+                    if not seen.isdisjoint(ids):
+                        # Keyed by id: an id twice in one page is one event too.
+                        fresh = {e.id: e for e in events if e.id not in seen}
+                        batch, ids = list(fresh.values()), list(fresh)
+                        seen.update(ids)
+                    else:  # the usual page, every id new: in bulk
+                        seen.update(ids)
+                        if len(seen) - size != len(ids):  # an id twice in the page
+                            fresh = {e.id: e for e in events}
+                            batch, ids = list(fresh.values()), list(fresh)
+                    if ids:
+                        state.queued.append(ids)
+                        yield batch
             finally:
                 await pages.aclose()
             distinct = len(read) if read is not None else len(state.seen) - before
@@ -298,18 +319,26 @@ class _Walk:
     # -- consuming ---------------------------------------------------------------
 
     def _batch(
-        self, window: Window, item: list[Event] | Exception
-    ) -> tuple[_WindowState, list[Event]]:
+        self, window: Window, item: Sequence[Event] | Exception
+    ) -> tuple[_WindowState, Sequence[Event]]:
         if isinstance(item, Exception):
             # A producer's failure, raised in the caller's task where it belongs.
             raise item
         return self._states[window.key], item
 
-    def took(self, state: _WindowState, event: Event) -> None:
-        """Record that ``event`` is handed to the caller (before it gets it)."""
-        # A checkpoint saved after processing it must include it.
-        state.pending.discard(event.id)
-        self._yielded += 1
+    async def events(self) -> AsyncGenerator[Event, None]:
+        """The events to hand out, one by one, with the checkpoint kept up to date."""
+        async with contextlib.aclosing(self.run()) as batches:
+            async for state, batch in batches:
+                # Handed out once the cursor is past it, before the caller gets
+                # it: a checkpoint saved after processing it includes it.
+                self._current, self._current_size = state, len(batch)
+                self._cursor = cursor = iter(batch)
+                for event in cursor:
+                    yield event
+                state.queued.popleft()
+                self._yielded += len(batch)
+                self._current, self._current_size = None, 0
 
     def _finish(self, window: Window) -> None:
         self._done.add(window.key)

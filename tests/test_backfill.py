@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -372,3 +373,52 @@ async def test_first_pages_of_the_next_windows_are_requested_ahead_once() -> Non
     rest = [event async for event in walk]
     assert len(got) + len(rest) == 6 * 6
     assert Counter(requested) == Counter({(w.key, n): 1 for w in windows for n in (1, 2)})
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_the_checkpoint_matches_the_events_handed_out_after_every_one(
+    ordered: bool,
+) -> None:
+    """After each event (mid-batch too), the checkpoint holds exactly the ids handed out so far.
+
+    The bookkeeping is per batch, not per event: this pins that a checkpoint
+    taken between two events of one batch still counts the first and not the
+    second, in each window, with ``yielded`` equal to the count handed out.
+    """
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    windows = split_window(date(2026, 1, 1), date(2026, 1, 3), "day")
+    base = {w.key: 1000 * (i + 1) for i, w in enumerate(windows)}
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        await asyncio.sleep(0)
+        first = base[window.key] + 10 * (number - 1)
+        return EventPage(30, 10, number, 3, tuple(Event(first + i, at, 1) for i in range(10)))
+
+    walk = Backfill(fetch, windows, filters={}, ordered=ordered, concurrency=4, buffer=8)
+    handed: dict[str, set[int]] = {w.key: set() for w in windows}
+    count = 0
+    async for event in walk:
+        count += 1
+        handed[next(k for k, b in base.items() if b <= event.id < b + 1000)].add(event.id)
+        checkpoint = walk.checkpoint
+        assert checkpoint.yielded == count
+        for key, ids in checkpoint.active.items():
+            assert ids == handed[key]
+        for key in checkpoint.done:
+            assert len(handed[key]) == 30
+    assert count == 90
+
+
+def test_iterating_a_backfill_steps_a_generator_with_no_coroutine_per_event() -> None:
+    """``async for`` over a backfill steps the walk's async generator itself.
+
+    An ``async def __anext__`` made a coroutine per event, which cost more
+    than the event's own bookkeeping.
+    """
+
+    async def fetch(window: Window, number: int) -> EventPage:
+        return EventPage(0, 10, number, 1, ())
+
+    walk = one_day(fetch, concurrency=1, buffer=1)
+    assert inspect.isasyncgen(walk.__aiter__())
+    assert not inspect.iscoroutinefunction(Backfill.__anext__)

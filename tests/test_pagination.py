@@ -11,8 +11,10 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from monuv_async._pagination import iter_pages, unique_events
+from monuv_async._pagination import _span, iter_pages, unique_events
 from monuv_async.models import Event, EventPage
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -528,3 +530,16 @@ async def test_the_first_answer_to_come_starts_the_next_pages_before_page_one() 
     assert got == list(range(1, 41))
     assert source.sent_before_page_one == 7  # 1-4, then 5-7 beside the slow page 1
     assert set(source.requested.values()) == {1}
+
+
+@given(st.lists(st.integers(min_value=-(2**70), max_value=2**70), min_size=1, max_size=40))
+def test_a_pages_id_span_is_its_range_and_whether_its_ids_are_distinct(ids: list[int]) -> None:
+    """The shortcut for falling ids gives what min, max and a set give, for any list."""
+    assert _span(ids) == (min(ids), max(ids), len(set(ids)) == len(ids))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40, unique=True))
+def test_strictly_falling_ids_take_the_shortcut_with_their_ends_as_range(ids: list[int]) -> None:
+    """Ids sorted newest first (the usual page) are distinct, their range their two ends."""
+    falling = sorted(ids, reverse=True)
+    assert _span(falling) == (falling[-1], falling[0], True)

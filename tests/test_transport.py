@@ -241,6 +241,36 @@ async def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
             )
 
 
+async def test_a_plain_chunked_body_is_capped_as_read_and_one_under_the_cap_kept_whole() -> None:
+    """No Content-Length (chunked): over the cap refused while reading, under it read whole.
+
+    A plain body is read in the pieces it arrives in: the cap is still
+    counted piece by piece, and the pieces are joined in order.
+    """
+    payload = bytes(range(256)) * 64  # 16 KiB in several pieces
+
+    async def chunked(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(payload), 1000):
+            await response.write(payload[start : start + 1000])
+        await response.write_eof()
+        return response
+
+    async with serve({("GET", "/chunked"): chunked}) as srv, aiohttp.ClientSession() as s:
+        url = URL(f"{srv.url}/chunked")
+        timeout = aiohttp.ClientTimeout(total=5)
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes"):
+            await AiohttpTransport(s, max_response_bytes=8192).send(
+                "GET", url, None, timeout, CONTEXT
+            )
+        answer = await AiohttpTransport(s, max_response_bytes=len(payload)).send(
+            "GET", url, None, timeout, CONTEXT
+        )
+    assert answer.body == payload
+
+
 async def test_a_callers_raise_for_status_session_still_hands_back_the_status() -> None:
     """A session made with raise_for_status=True: a 404 is an Answer, not an aiohttp error."""
 
