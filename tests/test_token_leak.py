@@ -277,6 +277,11 @@ async def library_scenario(found: Collected) -> Counter[str]:
     return failed_ops
 
 
+async def no_wait(_: float) -> None:
+    """A back-off sleep that only yields to the loop."""
+    await asyncio.sleep(0)
+
+
 def cli_scenario(
     found: Collected,
     tmp_path: Path,
@@ -291,11 +296,6 @@ def cli_scenario(
     token_file = secret / "token"
     token_file.write_text(TOKEN + "\n", encoding="utf-8")
 
-    async def no_wait(_: float) -> None:
-        await asyncio.sleep(0)
-
-    # Back-off sleeps take no time here: only what is written matters.
-    monkeypatch.setattr(requester_module, "_sleep", no_wait)
     codes: list[tuple[list[str], int]] = []
     with threaded_sim(TOKEN) as served:
         sim = served.sim
@@ -378,6 +378,9 @@ def test_the_token_appears_nowhere(
 ) -> None:
     """Every operation, fault, CLI command and backfill, logged at DEBUG: no token anywhere."""
     monkeypatch.setenv("MONUV_TOKEN", TOKEN)
+    # Back-off and Retry-After sleeps take no time (the rate-limit round waited
+    # 2 s a call, 29 s in all): only what is written matters here.
+    monkeypatch.setattr(requester_module, "_sleep", no_wait)
     monkeypatch.setenv("PYTHONASYNCIODEBUG", "1")  # the CLI's asyncio.run in debug mode too
     caplog.set_level(logging.DEBUG)
     for name in LOGGERS:
