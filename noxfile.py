@@ -42,7 +42,7 @@ def _test_requirements(*, without: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """The whole test suite (unit, integration over loopback, fuzz)."""
     session.install("-e", ".[test,speed]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 # The tests of everything that decodes or encodes JSON, or reads events: the
@@ -78,7 +78,9 @@ def tests_without_orjson(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     for module in ("orjson", "msgspec"):  # the fallback must be what runs
         session.run("python", CHECK, "absent", module)
-    session.run("pytest", "-q", "-p", "no:cacheprovider", *WITHOUT_SPEED, *session.posargs)
+    session.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *WITHOUT_SPEED, *session.posargs
+    )
 
 
 @nox.session
@@ -117,7 +119,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def dist(session: nox.Session) -> None:
-    """Build sdist and wheel, check them, use the wheel from a fresh venv, test the sdist."""
+    """Build sdist and wheel, check them, use the wheel from a fresh venv, test the sdist
+    (complete, collects whole, its install-sensitive tests pass)."""
     session.install("build", "twine")
     out = Path(session.create_tmp()).resolve() / "dist"
     session.run(
@@ -136,7 +139,11 @@ def dist(session: nox.Session) -> None:
     session.run(str(wheel_env / "python"), CHECK, "installed", external=True)
     session.run(str(wheel_env / "monuv"), "demo", external=True)
 
-    # The unpacked sdist is a whole project: its own test suite passes from it.
+    # The unpacked sdist is a whole project: it has every file of this one
+    # (checked), its suite collects from it in full, and the tests that could
+    # tell the installed package from this tree's pass there. The rest of the
+    # suite ran on these same files already (a second full run took 4-5 min).
+    session.run("python", CHECK, "sdist", str(sdist))
     session.run("tar", "-xzf", str(sdist), "-C", str(work), external=True)
     (unpacked,) = (p for p in work.iterdir() if p.is_dir() and p.name.startswith("monuv_async-"))
     # Renamed: the suite tells the library's tasks by "monuv_async" in a code path,
@@ -147,9 +154,28 @@ def dist(session: nox.Session) -> None:
     sdist_env = _fresh_venv(session, work / "sdist-env")
     session.run(str(sdist_env / "pip"), "install", "-q", f"{tree}[test,speed]", external=True)
     session.chdir(tree)
-    session.run(
-        str(sdist_env / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", external=True
-    )
+    pytest = [str(sdist_env / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    session.run(*pytest, "--collect-only", external=True, silent=True)
+    session.run(*pytest, "-n", "auto", *SDIST_TESTS, external=True)
+
+
+# What an sdist install can break that the main run cannot see: the metadata
+# and version, the pytest11 entry point, the console script, files read next
+# to the installed package, the docs' examples against the installed package.
+SDIST_TESTS = [
+    f"tests/test_{name}.py"
+    for name in [
+        "init",
+        "testing_init",
+        "testing_plugin",
+        "plugin_without_pytest_asyncio",
+        "readme",
+        "repository",
+        "cli_app",
+        "cli_parser",
+        "cli_simulate",
+    ]
+]
 
 
 def _fresh_venv(session: nox.Session, path: Path) -> Path:

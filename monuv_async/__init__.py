@@ -110,53 +110,34 @@ __all__ = [
     "redact_url",
 ]
 
+# Where each name of __all__ (but __version__, imported above) lives: the
+# TYPE_CHECKING block again, as data; tests/test_init.py fails if they differ.
 _EXPORTS: dict[str, str] = {
-    "JSONValue": "._extra",
-    "RequestHook": "._hooks",
-    "RequestInfo": "._hooks",
-    "ResponseHook": "._hooks",
-    "ResponseInfo": "._hooks",
-    "RawResponse": "._raw",
-    "redact_url": "._redact",
-    "SnapshotResult": "._snapshots",
-    "USER_AGENT": "._transport",
-    "__version__": "._version",
-    "Backfill": ".backfill",
-    "Split": ".backfill",
-    "Checkpoint": ".checkpoint",
-    "ClientStats": ".client",
-    "DEFAULT_BASE_URL": ".client",
-    "MonuvClient": ".client",
-    "APIError": ".errors",
-    "AuthenticationError": ".errors",
-    "BadRequestError": ".errors",
-    "MonuvError": ".errors",
-    "NotFoundError": ".errors",
-    "OperationFailedError": ".errors",
-    "RateLimitError": ".errors",
-    "RequestTimeoutError": ".errors",
-    "ServerError": ".errors",
-    "TransportError": ".errors",
-    "UnexpectedResponseError": ".errors",
-    "ValidationError": ".errors",
-    "Camera": ".models",
-    "CameraModel": ".models",
-    "CameraOptions": ".models",
-    "Client": ".models",
-    "DocumentType": ".models",
-    "Event": ".models",
-    "EventPage": ".models",
-    "Manufacturer": ".models",
-    "Resolution": ".models",
-    "User": ".models",
-    "UserType": ".models",
-    "CameraUpdate": ".requests",
-    "NewCamera": ".requests",
-    "NewClient": ".requests",
-    "NewUser": ".requests",
-    "RetryPolicy": ".retry",
-    "EventWatch": ".watch",
-    "WatchCheckpoint": ".watch",
+    name: module
+    for module, names in {
+        "._extra": "JSONValue",
+        "._hooks": "RequestHook RequestInfo ResponseHook ResponseInfo",
+        "._raw": "RawResponse",
+        "._redact": "redact_url",
+        "._snapshots": "SnapshotResult",
+        "._transport": "USER_AGENT",
+        ".backfill": "Backfill Split",
+        ".checkpoint": "Checkpoint",
+        ".client": "ClientStats DEFAULT_BASE_URL MonuvClient",
+        ".errors": (
+            "APIError AuthenticationError BadRequestError MonuvError NotFoundError "
+            "OperationFailedError RateLimitError RequestTimeoutError ServerError "
+            "TransportError UnexpectedResponseError ValidationError"
+        ),
+        ".models": (
+            "Camera CameraModel CameraOptions Client DocumentType Event EventPage "
+            "Manufacturer Resolution User UserType"
+        ),
+        ".requests": "CameraUpdate NewCamera NewClient NewUser",
+        ".retry": "RetryPolicy",
+        ".watch": "EventWatch WatchCheckpoint",
+    }.items()
+    for name in names.split()
 }
 
 

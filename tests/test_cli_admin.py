@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 
 import pytest
 from _async_helpers import ThreadedSimulator
@@ -96,3 +97,22 @@ def test_hostile_option_names_are_shown_inert(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert not any(c in out for c in "\x1b\x07\r")
     assert "\\x1b]52;c;ZXZpbA==\\x07Hik\\x0dvision" in out
+
+
+def test_hostile_option_names_in_json_on_a_terminal_are_escaped_the_json_way(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cameras options --format json` to a terminal: a C1 CSI and a bidi override, which
+    json.dumps lets through, are written as \\uNNNN; the document stays the same JSON."""
+    name = "Hik\x9b31m\u202evision"
+    options = copy.deepcopy(dict(DEFAULT_CAMERA_OPTIONS))
+    options["manufacturer"][0]["name"] = name
+    served = ThreadedSimulator(TOKEN, cameras=1, days=1, camera_options=options)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    try:
+        assert cli(served.sim, "cameras", "options", "--format", "json") == 0
+    finally:
+        served.close()
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\x9b\u202e")
+    assert json.loads(out)["manufacturers"][0]["name"] == name

@@ -402,3 +402,28 @@ def test_progress_goes_to_a_terminal_stderr_but_never_between_terminal_events(
     assert stdout.getvalue().count("\n") == len(
         expected_events(served.sim, date(2026, 11, 17), date(2026, 11, 20))
     )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_server_text_on_a_terminal_stdout_cannot_drive_the_terminal(
+    served: ThreadedSimulator, fmt: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Event descriptions holding OSC 52, BEL, CR, a C1 CSI and a bidi override reach a
+    terminal stdout escaped, in CSV and JSON lines alike; the same run to a file keeps
+    them as they are (data is not rewritten)."""
+    hostile = "\x1b]52;c;ZXZpbA==\x07Porta\rok\x9b31m\u202e"
+    served.sim.add_event_types(dict.fromkeys(served.sim.event_types, hostile))
+    stdout = Terminal()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert cli(served.sim, "events", *WINDOW, "--format", fmt) == 0
+    shown = stdout.getvalue()
+    assert "Porta" in shown
+    assert not any(c in shown for c in "\x1b\x07\r\x9b\u202e")
+
+    out = tmp_path / f"events.{fmt}"
+    assert cli(served.sim, "events", *WINDOW, "--format", fmt, "--output", str(out)) == 0
+    text = out.read_bytes().decode("utf-8")
+    if fmt == "csv":
+        assert hostile in text
+    else:
+        assert json.loads(text.splitlines()[0])["event_description"] == hostile

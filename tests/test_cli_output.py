@@ -120,3 +120,30 @@ def test_neutralise_leaves_plain_text_and_numbers_alone() -> None:
     assert neutralise("Portaria") == "Portaria"
     assert neutralise(-5) == -5
     assert neutralise("") == ""
+
+
+HOSTILE = "\x1b]52;c;ZXZpbA==\x07ok\rblocked\nnew row\x9b31m\u202e"
+
+
+def test_writers_for_a_terminal_let_no_control_character_through() -> None:
+    """terminal=True: a CSV cell is shown escaped (its newline too, so one event stays
+    one line) and a JSON line escapes C1 and bidi controls the JSON way, still equal JSON."""
+    event = Event(7, EVENT.event_at, 4, camera_description="=" + HOSTILE)
+    rows, lines = io.StringIO(), io.StringIO()
+    event_writer("csv", rows, terminal=True).write(event)
+    event_writer("jsonl", lines, terminal=True).write(event)
+    for text in (rows.getvalue(), lines.getvalue()):
+        assert not any(c in text for c in "\x1b\x07\r\x9b\u202e")
+    assert rows.getvalue().count("\n") == 2  # header and one row
+    cell = list(csv.reader(io.StringIO(rows.getvalue())))[1][6]
+    assert cell == "'=\\x1b]52;c;ZXZpbA==\\x07ok\\x0dblocked\\x0anew row\\x9b31m\\u202e"
+    assert json.loads(lines.getvalue())["camera_description"] == "=" + HOSTILE
+
+
+def test_writers_not_for_a_terminal_keep_the_text() -> None:
+    """Without terminal=True (a file, a pipe), the text goes out as it is: the escapes
+    are for a person's screen, never for data."""
+    event = Event(7, EVENT.event_at, 4, camera_description=HOSTILE)
+    rows = io.StringIO()
+    event_writer("csv", rows, raw=True).write(event)
+    assert list(csv.reader(io.StringIO(rows.getvalue())))[1][6] == HOSTILE

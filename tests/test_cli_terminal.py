@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from monuv_async.cli.terminal import for_terminal
+from monuv_async.cli.terminal import for_terminal, json_for_terminal
 
 
 @pytest.mark.parametrize(
@@ -41,3 +43,16 @@ def test_no_control_character_survives() -> None:
     text = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
     shown = for_terminal(text)
     assert all(c == "\t" or c.isprintable() for c in shown)
+
+
+def test_json_for_terminal_escapes_c1_and_bidi_and_stays_the_same_json() -> None:
+    """The C1 CSI and a bidi override that json.dumps lets through become \\uNNNN:
+    no control character is left, the text still parses to the same value, and the
+    newlines between values stay."""
+    value = {"name": "x\x9b31m\u202etxt.exe\x1b", "n": 1}
+    text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    assert "\x9b" in text  # what the fix is about: json.dumps keeps it
+    shown = json_for_terminal(text)
+    assert not any(c in shown for c in "\x9b\u202e\x1b")
+    assert json.loads(shown) == value
+    assert shown.count("\n") == text.count("\n")

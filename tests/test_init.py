@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.metadata
 import pkgutil
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +115,30 @@ def test_star_import_gives_exactly_all() -> None:
     exec("from monuv_async import *", namespace)
     namespace.pop("__builtins__", None)
     assert set(namespace) == set(monuv_async.__all__)
+
+
+def _type_checking_imports() -> dict[str, str]:
+    """``{name: ".module"}`` of the ``if TYPE_CHECKING:`` block of monuv_async/__init__.py."""
+    tree = ast.parse(Path(monuv_async.__file__).read_text(encoding="utf-8"))
+    [block] = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
+    imports: dict[str, str] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom), ast.unparse(node)
+        for alias in node.names:
+            imports[alias.asname or alias.name] = "." * node.level + (node.module or "")
+    return imports
+
+
+def test_lazy_exports_are_the_type_checking_imports() -> None:
+    """_EXPORTS (what runs) and the TYPE_CHECKING block (what mypy and IDEs read) name the
+    same names from the same modules, and together with __version__ they are __all__: a
+    name added to one list only fails here."""
+    assert _type_checking_imports() == monuv_async._EXPORTS
+    assert set(monuv_async._EXPORTS) | {"__version__"} == set(monuv_async.__all__)
 
 
 def test_version_is_the_distribution_version() -> None:

@@ -31,6 +31,7 @@ from _resilience_helpers import (
     CPF,
     END,
     SIM_ARGS,
+    STALL,
     START,
     exception_texts,
     setup_client_and_user,
@@ -222,7 +223,10 @@ async def library_scenario(found: Collected) -> Counter[str]:
         found.add("repr(sim)", repr(sim))
         async with (
             MonuvClient(
-                TOKEN, base_url=sim.url, timeout=0.1, retry=FAST,
+                # A timeout far above any answer's time on a loaded machine
+                # (0.1 s timed out the calls meant to succeed): only `once`
+                # meets the stalls, with a timeout shorter than they are.
+                TOKEN, base_url=sim.url, timeout=STALL * 5, retry=FAST,
                 on_request=lambda info: found.add("on_request", repr(info)),
                 on_response=lambda info: found.add("on_response", repr(info)),
             ) as monuv,
@@ -277,6 +281,11 @@ async def library_scenario(found: Collected) -> Counter[str]:
     return failed_ops
 
 
+async def no_wait(_: float) -> None:
+    """A back-off sleep that only yields to the loop."""
+    await asyncio.sleep(0)
+
+
 def cli_scenario(
     found: Collected,
     tmp_path: Path,
@@ -291,11 +300,6 @@ def cli_scenario(
     token_file = secret / "token"
     token_file.write_text(TOKEN + "\n", encoding="utf-8")
 
-    async def no_wait(_: float) -> None:
-        await asyncio.sleep(0)
-
-    # Back-off sleeps take no time here: only what is written matters.
-    monkeypatch.setattr(requester_module, "_sleep", no_wait)
     codes: list[tuple[list[str], int]] = []
     with threaded_sim(TOKEN) as served:
         sim = served.sim
@@ -308,10 +312,14 @@ def cli_scenario(
         cams = write_cameras_csv(out / "cams.csv", client_id, 12)
         window = ["--since", START.isoformat(), "--until", END.isoformat()]
 
-        def cli(*args: str, faults: tuple[str, list[Fault]] | None = None) -> int:
+        def cli(
+            *args: str, faults: tuple[str, list[Fault]] | None = None, timeout: float = STALL * 5
+        ) -> int:
+            # Only a stall should time out: 0.1 s for a run that meets one, else far
+            # above any answer's time on a loaded machine.
             if faults is not None:
                 served.do(lambda: sim.inject(faults[0], *faults[1]))
-            argv = ["--base-url", sim.url, "--timeout", "0.1", *args]
+            argv = ["--base-url", sim.url, "--timeout", str(timeout), *args]
             code = run(argv)
             served.do(sim.clear_faults)
             served.idle()
@@ -339,14 +347,18 @@ def cli_scenario(
             "--results",
             str(out / "cams.results.csv"),
             faults=("create_camera", every),
+            timeout=0.1,
         )
         for kind in ALL_KINDS:
+            timeout = 0.1 if kind.name == "stall" else STALL * 5
             many = [kind.make() for _ in range(8)]
-            cli("-v", "cameras", "options", faults=("camera_options", many))
+            cli("-v", "cameras", "options", faults=("camera_options", many), timeout=timeout)
             many = [kind.make() for _ in range(8)]
-            cli("-v", "events", *window, "--output", str(out / "e.jsonl"), faults=("events", many))
+            out_file = str(out / "e.jsonl")
+            events = ("events", many)
+            cli("-v", "events", *window, "--output", out_file, faults=events, timeout=timeout)
             many = [kind.make() for _ in range(8)]
-            cli("-v", "users", "block", str(user_id), faults=("block_user", many))
+            cli("-v", "users", "block", str(user_id), faults=("block_user", many), timeout=timeout)
         for fault in echo_faults():
             cli("-v", "clients", "unblock", CNPJ, faults=("unblock_client", [fault] * 4))
             cli("-v", "events", *window, faults=("events", [fault] * 4))
@@ -378,6 +390,9 @@ def test_the_token_appears_nowhere(
 ) -> None:
     """Every operation, fault, CLI command and backfill, logged at DEBUG: no token anywhere."""
     monkeypatch.setenv("MONUV_TOKEN", TOKEN)
+    # Back-off and Retry-After sleeps take no time (the rate-limit round waited
+    # 2 s a call, 29 s in all): only what is written matters here.
+    monkeypatch.setattr(requester_module, "_sleep", no_wait)
     monkeypatch.setenv("PYTHONASYNCIODEBUG", "1")  # the CLI's asyncio.run in debug mode too
     caplog.set_level(logging.DEBUG)
     for name in LOGGERS:

@@ -10,8 +10,8 @@ import attrs
 
 from ..documents import digits_only, is_valid_cnpj, is_valid_cpf
 from .args import Context, UsageError
-from .output import format_options
-from .terminal import for_terminal
+from .output import _isatty, format_options
+from .terminal import for_terminal, json_for_terminal
 
 __all__ = ["block_command", "camera_options_command", "check_document"]
 
@@ -21,9 +21,10 @@ async def camera_options_command(ctx: Context) -> int:
     async with ctx.client() as monuv:
         options = await monuv.camera_options()
     if ctx.args.format == "json":
-        # For scripts: json escapes every control character already.
+        # For scripts; json escapes the C0 controls, but not C1 or bidi ones.
         data = attrs.asdict(options, filter=lambda a, _: a.name != "extra")
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        sys.stdout.write(json_for_terminal(text) if _isatty(sys.stdout) else text)
     else:
         # Names come from the server: shown, never obeyed by the terminal.
         sys.stdout.write(for_terminal(format_options(options), keep_newlines=True))

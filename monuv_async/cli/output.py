@@ -18,6 +18,7 @@ from typing import Any, Protocol, TextIO
 import attrs
 
 from ..models import CameraOptions, Event
+from .terminal import for_terminal, json_for_terminal
 
 __all__ = [
     "EVENT_FIELDS",
@@ -53,13 +54,14 @@ class EventWriter(Protocol):
 
 
 class _JsonLines:
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, terminal: bool) -> None:
         self._stream = stream
+        self._terminal = terminal
 
     def write(self, event: Event) -> None:
         # Compact and UTF-8 as-is: one event per line, easy on jq and grep.
         line = json.dumps(event_record(event), ensure_ascii=False, separators=(",", ":"))
-        self._stream.write(line + "\n")
+        self._stream.write((json_for_terminal(line) if self._terminal else line) + "\n")
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,14 +76,24 @@ def neutralise(cell: object) -> object:
     return cell
 
 
+def _for_terminal(cell: object) -> object:
+    return for_terminal(cell) if isinstance(cell, str) else cell
+
+
 class _Csv:
-    def __init__(self, stream: TextIO, *, header: bool, raw: bool) -> None:
+    def __init__(self, stream: TextIO, *, header: bool, raw: bool, terminal: bool) -> None:
         # "\n" rather than csv's default "\r\n": the output goes through pipes
         # and line tools far more often than into a strict RFC 4180 reader.
         self._writer = csv.writer(stream, lineterminator="\n")
         # Descriptions are typed by the partner's customers: a spreadsheet
         # would run "=HYPERLINK(...)" from them unless neutralised.
         self._cell = (lambda cell: cell) if raw else neutralise
+        if terminal:
+            # A person reads it: server text must not drive the terminal
+            # (ESC, OSC 52, a CR that rewrites the row), nor a newline in a
+            # cell fake another row.
+            cell_of = self._cell
+            self._cell = lambda cell: _for_terminal(cell_of(cell))
         if header:
             self._writer.writerow(EVENT_FIELDS)
 
@@ -92,15 +104,21 @@ class _Csv:
 
 
 def event_writer(
-    fmt: str, stream: TextIO, *, header: bool = True, raw: bool = False
+    fmt: str, stream: TextIO, *, header: bool = True, raw: bool = False, terminal: bool = False
 ) -> EventWriter:
     """A writer for ``fmt`` (``"jsonl"`` or ``"csv"``; csv writes its header now
     unless ``header=False``, for output appended to by a resumed run, and
-    neutralises formula-like cells unless ``raw``; JSON lines are always raw)."""
+    neutralises formula-like cells unless ``raw``; JSON lines are always raw).
+
+    ``terminal``: the stream is a person's terminal, so no control character
+    of the server's text reaches it: CSV cells go through
+    :func:`~.terminal.for_terminal`, JSON lines through
+    :func:`~.terminal.json_for_terminal` (still valid JSON).
+    """
     if fmt == "jsonl":
-        return _JsonLines(stream)
+        return _JsonLines(stream, terminal=terminal)
     if fmt == "csv":
-        return _Csv(stream, header=header, raw=raw)
+        return _Csv(stream, header=header, raw=raw, terminal=terminal)
     msg = f"format: must be jsonl or csv, got {fmt!r}"
     raise ValueError(msg)
 

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO, Protocol
 
 from ..models import Event
 from .args import UsageError
-from .output import EVENT_FIELDS, event_record, event_writer
+from .output import EVENT_FIELDS, _isatty, event_record, event_writer
 
 __all__ = [
     "SQLITE_SCHEMA",
@@ -190,7 +190,13 @@ class FileSink(_Committed):
             self._file.truncate(self._size)
             self._file.seek(self._size)
         self._buffer = io.StringIO()
-        self._writer = event_writer(fmt, self._buffer, header=self._saved_walk is None, raw=csv_raw)
+        self._writer = event_writer(
+            fmt,
+            self._buffer,
+            header=self._saved_walk is None,
+            raw=csv_raw,
+            terminal=output is None and _isatty(sys.stdout),
+        )
 
     def _resume(self, checkpoint: Path, output: Path) -> None:
         if not checkpoint.exists():

@@ -6,14 +6,16 @@ sequences that recolour or move the cursor, OSC 52 that writes the clipboard,
 BEL, or a carriage return that rewrites the line into something it is not
 ("ok: client blocked"). :func:`for_terminal` makes every such character
 visible as an escape (``\\x1b``, ``\\u202e``) instead of letting the terminal act
-on it. Everything the ``monuv`` command prints for a person goes through it.
+on it. Everything the ``monuv`` command prints for a person goes through it;
+JSON written to a terminal goes through :func:`json_for_terminal` instead,
+which escapes the same characters the JSON way, so the text stays valid JSON.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["for_terminal"]
+__all__ = ["for_terminal", "json_for_terminal"]
 
 # C0 controls but TAB (and LF, handled apart), DEL, C1 controls; then the
 # Unicode bidi controls, which reorder what a person reads (U+202E can make
@@ -42,3 +44,19 @@ def for_terminal(text: str, *, keep_newlines: bool = False) -> str:
     """
     pattern = _UNSAFE_KEEP_NEWLINES if keep_newlines else _UNSAFE
     return pattern.sub(_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text ``text`` with what :func:`for_terminal` escapes spelled ``\\uNNNN``.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes the C0 controls but lets the
+    C1 controls (U+009B is a CSI on many terminals) and the bidi controls
+    through. In JSON such a character can only be inside a string, where
+    ``\\uNNNN`` is the same value: the output stays valid, equal JSON, and the
+    newlines between values are kept.
+    """
+    return _UNSAFE_KEEP_NEWLINES.sub(_json_escape, text)
