@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import math
 import random
+import time
 
 import pytest
 
@@ -171,7 +172,7 @@ async def test_random_arrivals_respect_the_rate(
 async def test_cancelled_waiter_does_not_break_spacing(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A caller cancelled while waiting leaves its slot unused; later callers stay spaced."""
+    """A caller cancelled while waiting gives its turn to the next, spaced from the last start."""
     limiter = RateLimiter(2.0, clock=clock)
     real_sleep = asyncio.sleep
     gate = asyncio.Event()
@@ -191,4 +192,28 @@ async def test_cancelled_waiter_does_not_break_spacing(
         await waiter
     gate.set()
     await limiter.acquire()
-    assert waits == [0.5, 1.0]
+    assert waits == [0.5, 0.5]
+
+
+async def test_starts_stay_spaced_after_the_loop_was_held_up() -> None:
+    """Planned starts that all passed during a stall are still taken 1/rate apart.
+
+    With starts planned in advance, the ten waiters whose times passed while
+    the loop was blocked would all start at once when it resumed: ten starts
+    in one instant against a rate of 20 a second.
+    """
+    rate = 20.0
+    limiter = RateLimiter(rate)
+    starts: list[float] = []
+
+    async def caller() -> None:
+        await limiter.acquire()
+        starts.append(time.monotonic())  # no await between the start and its record
+
+    tasks = [asyncio.ensure_future(caller()) for _ in range(12)]
+    await asyncio.sleep(0)  # every caller has asked for its start
+    time.sleep(0.6)  # noqa: ASYNC251 - the point: the loop held up, planned starts pass
+    await asyncio.gather(*tasks)
+    gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
+    # Each start is recorded a few microseconds after it happened, never before.
+    assert min(gaps) >= 1 / rate - 0.002
