@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
 
@@ -357,21 +357,32 @@ async def test_a_hint_beyond_the_last_page_costs_only_the_first_round() -> None:
     assert sorted(source.requested) == list(range(1, 9))
 
 
-async def test_pages_past_the_last_still_running_are_cancelled_and_awaited() -> None:
-    """A first round overshooting a 2-page walk: the requests past page 2 are cancelled."""
+def stalling(
+    *, answered: int, last_page: int
+) -> tuple[Callable[[int], Awaitable[EventPage]], list[int], list[int]]:
+    """A fetch answering pages up to ``answered`` at once and stalling on the rest.
+
+    Also the lists of the pages it started and of those cancelled while stalled.
+    """
     started: list[int] = []
     cancelled: list[int] = []
 
     async def fetch(number: int) -> EventPage:
         started.append(number)
         try:
-            if number > 2:
+            if number > answered:
                 await asyncio.sleep(10)
-            return held(number, 2)
+            return held(number, last_page)
         except asyncio.CancelledError:
             cancelled.append(number)
             raise
 
+    return fetch, started, cancelled
+
+
+async def test_pages_past_the_last_still_running_are_cancelled_and_awaited() -> None:
+    """A first round overshooting a 2-page walk: the requests past page 2 are cancelled."""
+    fetch, started, cancelled = stalling(answered=2, last_page=2)
     walk = iter_pages(fetch, start_page=1, concurrency=5, buffer=10, pages_hint=5)
     got = [page.current_page async for page in walk]
     assert got == [1, 2]
@@ -447,20 +458,8 @@ async def test_with_a_hint_large_pages_hold_no_more_than_the_first_round() -> No
 
 async def test_closing_a_hinted_walk_cancels_the_first_round() -> None:
     """aclose() after page 1 of a first round: pages 2-4, still running, are cancelled."""
-    started: list[int] = []
-    cancelled: list[int] = []
-
-    async def slow(number: int) -> EventPage:
-        started.append(number)
-        try:
-            if number > 1:
-                await asyncio.sleep(10)
-            return held(number, 10)
-        except asyncio.CancelledError:
-            cancelled.append(number)
-            raise
-
-    walk = iter_pages(slow, start_page=1, concurrency=4, buffer=4, pages_hint=10)
+    fetch, started, cancelled = stalling(answered=1, last_page=10)
+    walk = iter_pages(fetch, start_page=1, concurrency=4, buffer=4, pages_hint=10)
     async with aclosing(walk) as pages:
         async for _ in pages:
             break
