@@ -57,33 +57,11 @@ class WatchCheckpoint:
     @classmethod
     def of(cls, state: WatchState) -> WatchCheckpoint:
         """A snapshot of ``state`` (copies: the watch goes on changing it)."""
-        return cls(
-            filters=dict(state.filters),
-            low=state.low,
-            known=dict(state.known),
-            cut=state.cut,
-            cursor=state.cursor,
-            cursor_ids=frozenset(state.cursor_ids),
-            totals=dict(state.totals),
-            zone=state.zone,
-            yielded=state.yielded,
-            priming=state.priming,
-        )
+        return cls(**_copied(state, ids=frozenset))
 
     def state(self) -> WatchState:
         """A fresh, mutable state to continue from."""
-        return WatchState(
-            filters=dict(self.filters),
-            low=self.low,
-            known=dict(self.known),
-            cut=self.cut,
-            cursor=self.cursor,
-            cursor_ids=set(self.cursor_ids),
-            totals=dict(self.totals),
-            zone=self.zone,
-            yielded=self.yielded,
-            priming=self.priming,
-        )
+        return WatchState(**_copied(self, ids=set))
 
     def to_json(self) -> str:
         """Serialise to JSON (versioned, stable key order, times in UTC)."""
@@ -266,3 +244,22 @@ def _filters(value: object) -> dict[str, Any]:
             raise ValueError(msg)
         _ids("filters.event_types", types)
     return {"camera": camera, "event_types": types}
+
+
+def _copied(
+    source: WatchState | WatchCheckpoint, *, ids: type[set[int] | frozenset[int]]
+) -> dict[str, Any]:
+    """``source``'s fields by name, its mappings and id sets copied (``ids``: their new type).
+
+    One list for both directions: the two classes have the same fields
+    (a test holds them to it).
+    """
+    fields: dict[str, Any] = {}
+    for field in attrs.fields(WatchState):
+        value = getattr(source, field.name)
+        if isinstance(value, Mapping):
+            value = dict(value)
+        elif isinstance(value, set | frozenset):
+            value = ids(value)
+        fields[field.name] = value
+    return fields

@@ -6,9 +6,11 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from monuv_async import WatchCheckpoint
+from monuv_async._watch_state import WatchState
 
 LOW = datetime(2026, 11, 20, 14, 45, tzinfo=UTC)
 FULL = WatchCheckpoint(
@@ -28,6 +30,28 @@ def test_round_trip_keeps_every_field() -> None:
     """from_json(to_json()) gives the same checkpoint back."""
     assert WatchCheckpoint.from_json(FULL.to_json()) == FULL
     assert WatchCheckpoint.from_json(FULL.to_json().encode()) == FULL
+
+
+def test_the_checkpoint_and_the_watch_state_have_the_same_fields() -> None:
+    """of() and state() copy field by field, by name: neither class may have one the other lacks."""
+    names = [field.name for field in attrs.fields(WatchCheckpoint)]
+    assert names == [field.name for field in attrs.fields(WatchState)]
+
+
+def test_state_and_back_keeps_every_field_and_shares_no_container() -> None:
+    """state() gives a mutable copy, of() a frozen one; changing one leaves the other."""
+    checkpoint = attrs.evolve(FULL, priming=True)
+    state = checkpoint.state()
+    assert isinstance(state.cursor_ids, set)
+    assert WatchCheckpoint.of(state) == checkpoint
+    state.known[99] = LOW
+    state.cursor_ids.add(99)
+    state.totals[date(2026, 11, 21)] = 1
+    assert checkpoint == attrs.evolve(FULL, priming=True)
+    taken = WatchCheckpoint.of(state)
+    state.known.clear()
+    assert isinstance(taken.cursor_ids, frozenset)
+    assert 99 in taken.known
 
 
 def test_json_is_stable_and_versioned() -> None:
