@@ -45,12 +45,12 @@ import operator
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from itertools import chain
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 
 import attrs
 
 from ._backfill_plan import Split, plan, split_window
+from ._closing import Closing
 from ._pagination import EVENTS_AHEAD, iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
@@ -94,7 +94,7 @@ _Queue = asyncio.Queue[tuple[Window, _Item]]
 _Batch = tuple["_WindowState", Sequence[Event]]
 
 
-class Backfill:
+class Backfill(Closing):
     """An async iterator of :class:`Event` over a window, with a checkpoint.
 
     Built by :meth:`MonuvClient.backfill`; iterate it with ``async for``.
@@ -152,17 +152,6 @@ class Backfill:
     async def aclose(self) -> None:
         """Stop: cancel the requests in flight and wait for them to let go."""
         await self._events.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class _Walk:

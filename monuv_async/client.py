@@ -12,14 +12,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from datetime import tzinfo
-from types import TracebackType
-from typing import Self
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from . import _endpoints as endpoints
 from . import _options as options
+from ._closing import Closing
 from ._extra import JSONValue
 from ._hooks import RequestHook, ResponseHook
 from ._options import UNSET, Unset
@@ -37,7 +36,7 @@ DEFAULT_BASE_URL = "https://app.monuv.com.br"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
-class MonuvClient(EventWalks):
+class MonuvClient(EventWalks, Closing):
     """An asyncio client for the Monuv partner API.
 
     Use it as an async context manager (or call :meth:`aclose`)::
@@ -142,17 +141,6 @@ class MonuvClient(EventWalks):
     def max_concurrency(self) -> int:
         """The bound on requests in flight."""
         return self._max_concurrency
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the client's own session (a caller's is left open). Idempotent.

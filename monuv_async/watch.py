@@ -36,10 +36,10 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from datetime import date, datetime, timedelta, tzinfo
-from types import TracebackType
 from typing import Protocol, Self
 
 from ._checks import check_int, check_number
+from ._closing import Closing
 from ._watch_checkpoint import WatchCheckpoint
 from ._watch_state import DayWalk, Filters, WatchState, day_start, days_to_walk
 from .errors import MonuvError, RateLimitError
@@ -83,7 +83,7 @@ class _Client(Protocol):
     ) -> Awaitable[EventPage]: ...
 
 
-class EventWatch:
+class EventWatch(Closing):
     """New events as they arrive, exactly once, until closed; see :mod:`monuv_async.watch`.
 
     Use it as ``async with monuv.watch_events(...) as watch: async for event
@@ -181,17 +181,6 @@ class EventWatch:
     async def aclose(self) -> None:
         """Stop the watch (idempotent); a request in flight is abandoned."""
         await self._events.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def _run(self) -> AsyncGenerator[Event, None]:
         failures = 0
