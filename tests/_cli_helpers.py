@@ -19,9 +19,11 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import attrs
 from _async_helpers import ThreadedSimulator
+from _samples import NEW_CLIENT
 
-from monuv_async import MonuvClient, NewClient, NewUser
+from monuv_async import MonuvClient, NewUser
 from monuv_async.cli import run
 from monuv_async.testing import MonuvSimulator
 
@@ -29,7 +31,7 @@ SP = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=SP)
 # Characters that URL encoding treats specially, so a leak of any spelling shows.
 TOKEN = "cli+Secret=Tok&en-7Q3Z"
-CNPJ = "11.222.333/0001-81"
+CNPJ = NEW_CLIENT.document_number  # the document of the client the helpers create
 
 
 def small_simulator() -> ThreadedSimulator:
@@ -68,21 +70,7 @@ def make_client(served: ThreadedSimulator, *, users: int = 0) -> tuple[int, list
                 NewUser(f"User {i}", f"user{i}@example.com", "11999990000", "pw-123456")
                 for i in range(users)
             )
-            client = await monuv.create_client(
-                NewClient(
-                    "Cliente",
-                    2,
-                    CNPJ,
-                    "1133334444",
-                    "01310-100",
-                    "Rua",
-                    "1",
-                    "Centro",
-                    "São Paulo",
-                    "SP",
-                    users=new_users,
-                )
-            )
+            client = await monuv.create_client(attrs.evolve(NEW_CLIENT, users=new_users))
             return client.id, [u.id for u in client.users]
 
     return served.call(create())

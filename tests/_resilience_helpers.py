@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import attrs
 from _async_helpers import ThreadedSimulator
+from _samples import NEW_CLIENT
 from aiohttp import web
 
 from monuv_async import (
     MonuvClient,
     MonuvError,
-    NewClient,
     NewUser,
     RateLimitError,
     RequestTimeoutError,
@@ -38,7 +38,7 @@ T = TypeVar("T")
 SP = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2026, 11, 20, 15, 30, tzinfo=SP)
 START, END = date(2026, 11, 17), date(2026, 11, 20)
-CNPJ = "11.222.333/0001-81"
+CNPJ = NEW_CLIENT.document_number  # the document of the client the helpers create
 CPF = "529.982.247-25"
 
 SIM_ARGS: dict[str, Any] = {
@@ -133,18 +133,8 @@ def expected_ids(sim: MonuvSimulator, start: date = START, end: date = END) -> s
 async def setup_client_and_user(monuv: MonuvClient) -> tuple[int, int]:
     """Create a client (CNPJ) with one user through the API; return (client id, user id)."""
     client = await monuv.create_client(
-        NewClient(
-            "Cliente Resiliente",
-            2,
-            CNPJ,
-            "1133334444",
-            "01310-100",
-            "Rua",
-            "1",
-            "Centro",
-            "São Paulo",
-            "SP",
-            users=(NewUser("Ana", "ana@example.com", "11999990000", "pw-123456"),),
+        attrs.evolve(
+            NEW_CLIENT, users=(NewUser("Ana", "ana@example.com", "11999990000", "pw-123456"),)
         )
     )
     return client.id, client.users[0].id
