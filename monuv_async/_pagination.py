@@ -27,7 +27,14 @@ from itertools import islice
 
 from .models import Event, EventPage
 
-__all__ = ["EVENTS_AHEAD", "FIRST_ROUND_PAGE_EVENTS", "first_round", "iter_pages", "unique_events"]
+__all__ = [
+    "EVENTS_AHEAD",
+    "FIRST_ROUND_PAGE_EVENTS",
+    "PageBudget",
+    "first_round",
+    "iter_pages",
+    "unique_events",
+]
 
 logger = logging.getLogger("monuv_async")
 
@@ -52,6 +59,73 @@ def first_round(pages_hint: int | None, *, concurrency: int, buffer: int, events
     return max(1, min(pages_hint, concurrency, buffer, events_ahead // FIRST_ROUND_PAGE_EVENTS))
 
 
+class PageBudget:
+    """One bound on the pages of several walks at once; the earliest walk is served first.
+
+    A backfill walks several sub-windows together. Their prefetchers join
+    with the rank of their window, and whenever a place may have freed, all
+    of them fill in rank order, under one ``concurrency`` for requests in
+    flight. The first walk (the window being handed out) is bound by its own
+    limits only, so it never waits behind later ones. The later walks, then
+    ``spare(running, pages, events)`` (say, first pages ahead), take only
+    what is left of ``pages`` pages and ``events`` events, counting
+    everything held: every walk's pages (in flight, or fetched and not yet
+    taken) and what the owner holds ``outside`` them, ``(running, pages,
+    events)``, asked at each fill. So together they never hold more than
+    that budget beside the first walk's own.
+    """
+
+    def __init__(
+        self,
+        *,
+        concurrency: int,
+        pages: int,
+        events: int,
+        outside: Callable[[], tuple[int, int, int]],
+        spare: Callable[[int, int, int], None],
+    ) -> None:
+        self.concurrency = concurrency
+        self.pages = pages
+        self.events = events
+        self._outside = outside
+        self._spare = spare
+        self._walks: list[_Prefetcher] = []
+
+    def join(self, walk: _Prefetcher) -> None:
+        """Take part, after the walks of the same or an earlier rank."""
+        index = len(self._walks)
+        while index and self._walks[index - 1].rank > walk.rank:
+            index -= 1
+        self._walks.insert(index, walk)
+
+    def leave(self, walk: _Prefetcher) -> None:
+        """Stop taking part; what it held is free for the others."""
+        if walk in self._walks:
+            self._walks.remove(walk)
+        self.fill()
+
+    def fill(self) -> None:
+        """Start requests for the walks in rank order, while the bounds allow."""
+        running, pages, events = self._outside()
+        for walk in self._walks:
+            running += walk.running()
+            pages += walk.held
+            events += walk.held * walk.page_events
+        for index, walk in enumerate(self._walks):
+            own = walk.running()
+            while walk.wants(own) and running < self.concurrency:
+                if index and (pages >= self.pages or events + walk.page_events > self.events):
+                    # Strictly in order: what this walk cannot have, no later
+                    # walk (nor the spare) takes before it.
+                    return
+                walk.start_next()
+                own += 1
+                running += 1
+                pages += 1
+                events += walk.page_events
+        self._spare(running, pages, events)
+
+
 class _Prefetcher:
     """The page requests of one walk: started ahead, handed out in order."""
 
@@ -64,6 +138,8 @@ class _Prefetcher:
         concurrency: int,
         buffer: int,
         learn: Callable[[EventPage], None] | None = None,
+        budget: PageBudget | None = None,
+        rank: int = 0,
     ) -> None:
         self._fetch = fetch
         self._learn = learn
@@ -71,26 +147,56 @@ class _Prefetcher:
         self.last_page = last_page
         self.concurrency = concurrency
         self.buffer = buffer
+        self.rank = rank
+        # Events a page is taken to hold, for a budget; set by the first answer.
+        self.page_events = FIRST_ROUND_PAGE_EVENTS
         self._tasks: dict[int, asyncio.Task[EventPage]] = {}
         self._closed = False
+        self._budget = budget
+        # Set while take() waits for a page the budget has not let start yet.
+        self._waiter: asyncio.Future[None] | None = None
+        if budget is not None:
+            budget.join(self)
 
-    def fill(self) -> None:
-        """Start requests while both bounds allow it."""
-        # Running requests are counted from the tasks themselves, never kept
-        # in a counter: a task that just finished may not have run its done
-        # callback yet, and a stale count would start nothing.
-        running = sum(not task.done() for task in self._tasks.values())
-        while (
+    @property
+    def held(self) -> int:
+        """Pages held: in flight, or fetched and not yet taken."""
+        return len(self._tasks)
+
+    def running(self) -> int:
+        """Requests in flight."""
+        # Counted from the tasks themselves, never kept in a counter: a task
+        # that just finished may not have run its done callback yet, and a
+        # stale count would start nothing.
+        return sum(not task.done() for task in self._tasks.values())
+
+    def wants(self, running: int) -> bool:
+        """Whether this walk's own bounds let it start the next request."""
+        return (
             not self._closed
             and self._next <= self.last_page
             and running < self.concurrency
             and len(self._tasks) < self.buffer
-        ):
-            task = asyncio.ensure_future(self._fetch(self._next))
-            task.add_done_callback(self._finished)
-            self._tasks[self._next] = task
+        )
+
+    def start_next(self) -> None:
+        """Start the request for the next page."""
+        task = asyncio.ensure_future(self._fetch(self._next))
+        task.add_done_callback(self._finished)
+        self._tasks[self._next] = task
+        self._next += 1
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def fill(self) -> None:
+        """Start requests while the bounds allow it (all walks', with a budget)."""
+        if self._budget is not None:
+            self._budget.fill()
+            return
+        running = self.running()
+        while self.wants(running):
+            self.start_next()
             running += 1
-            self._next += 1
 
     def _finished(self, task: asyncio.Task[EventPage]) -> None:
         if self._learn is not None and not task.cancelled() and task.exception() is None:
@@ -100,13 +206,22 @@ class _Prefetcher:
 
     async def take(self, number: int) -> EventPage:
         """The page ``number``, waiting for it if needed."""
-        try:
-            return await self._tasks[number]
-        finally:
-            # Only now does it leave the buffer: if the wait is cancelled,
-            # close() still finds the task and waits for it to let go.
-            self._tasks.pop(number, None)
-            self.fill()
+        while number not in self._tasks:
+            # Only with a budget: the page starts when earlier walks let go.
+            # Cancelled here, a page started meanwhile stays for close().
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                self.fill()
+                if number not in self._tasks:
+                    await self._waiter
+            finally:
+                self._waiter = None
+        page = await self._tasks[number]
+        # Only now does it leave the buffer: if the wait failed or was
+        # cancelled, close() still finds the task and waits for it to let go.
+        del self._tasks[number]
+        self.fill()
+        return page
 
     async def close(self) -> None:
         """Cancel what is still running and wait for it to let go."""
@@ -115,6 +230,8 @@ class _Prefetcher:
         self._tasks.clear()
         for task in tasks:
             task.cancel()
+        if self._budget is not None:
+            self._budget.leave(self)
         if tasks:
             # Retrieves every outcome too, so no "exception never retrieved".
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -129,6 +246,8 @@ async def iter_pages(
     events_ahead: int | None = None,
     pages_hint: int | None = None,
     waiting: int = 0,
+    budget: PageBudget | None = None,
+    rank: int = 0,
 ) -> AsyncGenerator[EventPage, None]:
     """Yield pages ``start_page..last_page`` in order, each requested once.
 
@@ -149,6 +268,9 @@ async def iter_pages(
     for a ``fetch`` that bounds its requests in flight itself: they wait
     there, and one takes a place the moment an answer frees it, before that
     answer is even read.
+    ``budget``: a :class:`PageBudget` shared with other walks, which this one
+    joins with ``rank`` (lower ranks are served first); its bounds then hold
+    over all of them together, beside this walk's own.
     Stopping early (``break``, an exception, cancellation) cancels the requests
     still running; wrap the walk in ``contextlib.aclosing`` to have that happen
     at the ``break`` itself rather than when the generator is collected.
@@ -165,6 +287,7 @@ async def iter_pages(
         # upper bound. Pages of the first round beyond it stay held (they were
         # sent), and no request starts until the held pages fit again.
         prefetcher.buffer = min(prefetcher.buffer, max(1, events_ahead // max(1, size)))
+        prefetcher.page_events = max(1, size)
         # The buffer is the bound on pages held; concurrency fits inside it.
         prefetcher.concurrency = min(concurrency + waiting, prefetcher.buffer)
 
@@ -187,6 +310,8 @@ async def iter_pages(
         concurrency=opening,
         buffer=buffer,
         learn=learn,
+        budget=budget,
+        rank=rank,
     )
     try:
         prefetcher.fill()

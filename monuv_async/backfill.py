@@ -51,7 +51,7 @@ import attrs
 
 from ._backfill_plan import Split, plan, split_window
 from ._closing import Closing
-from ._pagination import EVENTS_AHEAD, iter_pages
+from ._pagination import EVENTS_AHEAD, FIRST_ROUND_PAGE_EVENTS, PageBudget, iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
 
@@ -111,7 +111,7 @@ class Backfill(Closing):
         ordered: bool,
         concurrency: int,
         buffer: int,
-        windows_ahead: int = 2,
+        windows_ahead: int | None = None,
         resume_from: Checkpoint | None = None,
     ) -> None:
         # The walk and its producer tasks never refer back to this object:
@@ -166,22 +166,42 @@ class _Walk:
         ordered: bool,
         concurrency: int,
         buffer: int,
-        windows_ahead: int,
+        windows_ahead: int | None,
         resume_from: Checkpoint | None,
     ) -> None:
         self._fetch = fetch
         self._filters = filters
         self._ordered = ordered
         self._concurrency = concurrency
+        if windows_ahead is None:
+            # In order, a window ahead holds only what the budget below lets
+            # it fetch, so as many as the client runs requests may be on
+            # their way (short windows then share a round); handed out as
+            # they come, each window keeps its ids until it ends: two.
+            windows_ahead = max(2, concurrency) if ordered else 2
         # Never more sub-windows at once than pages in the budget.
         self._windows_ahead = max(1, min(windows_ahead, buffer))
-        # One page budget shared by the sub-windows walked at once, so memory
-        # does not grow with how many run; the client's semaphore is what
-        # bounds their requests all together. The first pages of the windows
-        # next in line come out of it too, when it has room for them beyond
-        # a page per window.
-        self._lookahead = min(self._windows_ahead, max(0, buffer - 2 * self._windows_ahead))
-        self._buffer = max(1, (buffer - self._lookahead) // self._windows_ahead)
+        # One budget for everything the backfill holds: the pages of the
+        # sub-windows walked at once, the first pages of those next in line,
+        # and the batches waiting for the caller; served earliest window
+        # first. The client's semaphore is still what bounds requests, but
+        # they reach it in that order. Half the events of a plain walk: a
+        # backfill also holds the ids of its windows.
+        self._budget = PageBudget(
+            concurrency=concurrency,
+            pages=buffer,
+            events=EVENTS_AHEAD // 2,
+            outside=self._outside,
+            spare=self._ahead,
+        )
+        # First pages ahead: at most half the page budget, and no more at
+        # once than the client runs requests.
+        self._lookahead = min(concurrency, buffer // 2)
+        # The most events a page has held so far (None before any answer).
+        self._page_events: int | None = None
+        # Batches put for the caller and not yet taken, and their events.
+        self._queued = 0
+        self._queued_events = 0
         self._done: set[str] = set()
         self._states: dict[str, _WindowState] = {}
         self._yielded = 0
@@ -191,10 +211,12 @@ class _Walk:
             for key, ids in resume_from.active.items():
                 self._states[key] = _WindowState(seen=set(ids))
         self._windows = [w for w in windows if w.key not in self._done]
-        # First pages requested ahead of their window's walk, and how many
-        # windows have started (they start in order).
+        # First pages requested ahead of their window's walk, how many
+        # windows have started (they start in order), and the index of the
+        # next window whose first page may be requested ahead.
         self._firsts: dict[str, asyncio.Task[EventPage]] = {}
         self._started = 0
+        self._next_first = 0
         # The batch being handed out: its sub-window's state, its length, and
         # the iterator over it, whose length hint tells how many are left.
         self._current: _WindowState | None = None
@@ -223,7 +245,7 @@ class _Walk:
 
     # -- producing ---------------------------------------------------------------
 
-    async def _passes(self, window: Window) -> AsyncGenerator[Sequence[Event], None]:
+    async def _passes(self, window: Window, rank: int) -> AsyncGenerator[Sequence[Event], None]:
         """Batches of not-yet-seen events of ``window``, pass after pass until stable."""
         state = self._states.setdefault(window.key, _WindowState(seen=set()))
         for number in range(1, MAX_PASSES + 1):
@@ -247,11 +269,12 @@ class _Walk:
                 fetch,
                 start_page=1,
                 concurrency=self._concurrency,
-                buffer=self._buffer,
-                # Half the walk's budget, shared by the windows: a backfill
-                # also holds batches waiting for the caller and the ids of
-                # its windows, where a plain walk holds neither.
-                events_ahead=max(1, EVENTS_AHEAD // (2 * self._windows_ahead)),
+                buffer=self._budget.pages,
+                # Of its own, the window handed out holds three quarters of
+                # the events: the windows ahead share the budget with it.
+                events_ahead=self._budget.events * 3 // 4,
+                budget=self._budget,
+                rank=rank,
             )
             seen = state.seen
             try:
@@ -293,11 +316,13 @@ class _Walk:
             "events of %s kept moving for %d passes; some may be missing", window.key, MAX_PASSES
         )
 
-    async def _produce(self, window: Window, put: Callable[[_Item], Awaitable[None]]) -> None:
+    async def _produce(
+        self, window: Window, rank: int, put: Callable[[_Item], Awaitable[None]]
+    ) -> None:
         try:
             # Closed here, not left to the garbage collector, when this task
             # is cancelled while blocked in put().
-            async with contextlib.aclosing(self._passes(window)) as batches:
+            async with contextlib.aclosing(self._passes(window, rank)) as batches:
                 async for batch in batches:
                     await put(batch)
         except Exception as exc:
@@ -313,6 +338,9 @@ class _Walk:
         if isinstance(item, Exception):
             # A producer's failure, raised in the caller's task where it belongs.
             raise item
+        self._queued -= 1
+        self._queued_events -= len(item)
+        self._budget.fill()
         return self._states[window.key], item
 
     async def events(self) -> AsyncGenerator[Event, None]:
@@ -341,6 +369,8 @@ class _Walk:
             async for batch in batches:
                 yield batch
         finally:
+            # No first page may start once the walk winds down.
+            self._lookahead = 0
             early = list(self._firsts.values())
             self._firsts.clear()
             for task in (*tasks, *early):
@@ -349,23 +379,67 @@ class _Walk:
                 # Retrieves every outcome too, so no "exception never retrieved".
                 await asyncio.gather(*tasks, *early, return_exceptions=True)
 
+    def _size(self) -> int:
+        """Events a page is taken to hold: the most seen so far, or the most Monuv sends."""
+        return self._page_events or FIRST_ROUND_PAGE_EVENTS
+
+    def _outside(self) -> tuple[int, int, int]:
+        """What the budget's walks do not hold: ``(running, pages, events)``."""
+        running = sum(not task.done() for task in self._firsts.values())
+        pages = len(self._firsts) + self._queued
+        return running, pages, len(self._firsts) * self._size() + self._queued_events
+
+    def _ahead(self, running: int, pages: int, events: int) -> None:
+        """Request first pages of the windows next in line, in the room the walks left.
+
+        A window's first page tells how many pages it has, so fetched only
+        when its window starts it would cost a round trip with the
+        connection pool half idle. Before any answer, the first round is what
+        every window needs first and may take any room left; once page sizes
+        are known, the first pages ahead hold at most a quarter of the
+        events, so they never crowd out the walks.
+        """
+        size = self._size()
+        limit = self._lookahead
+        if self._page_events is not None:
+            limit = min(limit, self._budget.events // (4 * size))
+        self._next_first = max(self._next_first, self._started)
+        while (
+            len(self._firsts) < limit
+            and self._next_first < len(self._windows)
+            and running < self._budget.concurrency
+            and pages < self._budget.pages
+            and events + size <= self._budget.events
+        ):
+            window = self._windows[self._next_first]
+            self._next_first += 1
+            task = asyncio.ensure_future(self._fetch(window, 1))
+            task.add_done_callback(self._first_answered)
+            self._firsts[window.key] = task
+            running += 1
+            pages += 1
+            events += size
+
+    def _first_answered(self, task: asyncio.Task[EventPage]) -> None:
+        if not task.cancelled() and task.exception() is None and task.result().events:
+            self._page_events = max(self._page_events or 0, len(task.result().events))
+        self._budget.fill()
+
     def _start(self, window: Window, queue: _Queue, tasks: set[asyncio.Task[None]]) -> None:
-        # Windows start in order. The first page of each of the next few is
-        # requested now, while this one drains: a window's first page tells
-        # how many pages it has, so fetched alone it would cost a round trip
-        # with the connection pool half idle. At most `_lookahead` such
-        # pages are held, one per window, within the page budget.
+        rank = self._started
         self._started += 1
-        for ahead in self._windows[self._started : self._started + self._lookahead]:
-            if ahead.key not in self._firsts:
-                self._firsts[ahead.key] = asyncio.ensure_future(self._fetch(ahead, 1))
 
         async def put(item: _Item) -> None:
+            if not isinstance(item, Exception | _End):
+                # Counted from now: a producer blocked here holds the batch.
+                self._queued += 1
+                self._queued_events += len(item)
             await queue.put((window, item))
 
-        task = asyncio.ensure_future(self._produce(window, put))
+        task = asyncio.ensure_future(self._produce(window, rank, put))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+        self._budget.fill()
 
     async def _run_ordered(self, tasks: set[asyncio.Task[None]]) -> AsyncIterator[_Batch]:
         # One queue per sub-window, so they are handed out newest window first
