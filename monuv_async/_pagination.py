@@ -25,16 +25,10 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from itertools import islice
 
+from ._page_budget import PageBudget
 from .models import Event, EventPage
 
-__all__ = [
-    "EVENTS_AHEAD",
-    "FIRST_ROUND_PAGE_EVENTS",
-    "PageBudget",
-    "first_round",
-    "iter_pages",
-    "unique_events",
-]
+__all__ = ["EVENTS_AHEAD", "FIRST_ROUND_PAGE_EVENTS", "first_round", "iter_pages", "unique_events"]
 
 logger = logging.getLogger("monuv_async")
 
@@ -57,73 +51,6 @@ def first_round(pages_hint: int | None, *, concurrency: int, buffer: int, events
     if pages_hint is None:
         return 1
     return max(1, min(pages_hint, concurrency, buffer, events_ahead // FIRST_ROUND_PAGE_EVENTS))
-
-
-class PageBudget:
-    """One bound on the pages of several walks at once; the earliest walk is served first.
-
-    A backfill walks several sub-windows together. Their prefetchers join
-    with the rank of their window, and whenever a place may have freed, all
-    of them fill in rank order, under one ``concurrency`` for requests in
-    flight. The first walk (the window being handed out) is bound by its own
-    limits only, so it never waits behind later ones. The later walks, then
-    ``spare(running, pages, events)`` (say, first pages ahead), take only
-    what is left of ``pages`` pages and ``events`` events, counting
-    everything held: every walk's pages (in flight, or fetched and not yet
-    taken) and what the owner holds ``outside`` them, ``(running, pages,
-    events)``, asked at each fill. So together they never hold more than
-    that budget beside the first walk's own.
-    """
-
-    def __init__(
-        self,
-        *,
-        concurrency: int,
-        pages: int,
-        events: int,
-        outside: Callable[[], tuple[int, int, int]],
-        spare: Callable[[int, int, int], None],
-    ) -> None:
-        self.concurrency = concurrency
-        self.pages = pages
-        self.events = events
-        self._outside = outside
-        self._spare = spare
-        self._walks: list[_Prefetcher] = []
-
-    def join(self, walk: _Prefetcher) -> None:
-        """Take part, after the walks of the same or an earlier rank."""
-        index = len(self._walks)
-        while index and self._walks[index - 1].rank > walk.rank:
-            index -= 1
-        self._walks.insert(index, walk)
-
-    def leave(self, walk: _Prefetcher) -> None:
-        """Stop taking part; what it held is free for the others."""
-        if walk in self._walks:
-            self._walks.remove(walk)
-        self.fill()
-
-    def fill(self) -> None:
-        """Start requests for the walks in rank order, while the bounds allow."""
-        running, pages, events = self._outside()
-        for walk in self._walks:
-            running += walk.running()
-            pages += walk.held
-            events += walk.held * walk.page_events
-        for index, walk in enumerate(self._walks):
-            own = walk.running()
-            while walk.wants(own) and running < self.concurrency:
-                if index and (pages >= self.pages or events + walk.page_events > self.events):
-                    # Strictly in order: what this walk cannot have, no later
-                    # walk (nor the spare) takes before it.
-                    return
-                walk.start_next()
-                own += 1
-                running += 1
-                pages += 1
-                events += walk.page_events
-        self._spare(running, pages, events)
 
 
 class _Prefetcher:

@@ -42,16 +42,16 @@ import contextlib
 import enum
 import logging
 import operator
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from itertools import chain
 from typing import Literal
 
-import attrs
-
 from ._backfill_plan import Split, plan, split_window
+from ._backfill_state import WindowState
 from ._closing import Closing
-from ._pagination import EVENTS_AHEAD, FIRST_ROUND_PAGE_EVENTS, PageBudget, iter_pages
+from ._first_pages import FirstPages
+from ._page_budget import PageBudget
+from ._pagination import EVENTS_AHEAD, iter_pages
 from .checkpoint import Checkpoint, Window
 from .models import Event, EventPage
 
@@ -63,18 +63,6 @@ MAX_PASSES = 5
 """Passes over one sub-window before giving up on it settling."""
 
 FetchPage = Callable[[Window, int], Awaitable[EventPage]]
-
-
-@attrs.define
-class _WindowState:
-    """Ids of one sub-window: produced (``seen``), and per batch not yet all handed out.
-
-    Batches are handed out in the order produced: the one being handed out
-    is ``queued[0]``. Per batch, not a set of pending ids: no work per event.
-    """
-
-    seen: set[int]
-    queued: deque[list[int]] = attrs.Factory(deque)
 
 
 class _End(enum.Enum):
@@ -91,7 +79,7 @@ _BATCHES = 2
 _Item = Sequence[Event] | Exception | Literal[_End.DONE]
 _Queue = asyncio.Queue[tuple[Window, _Item]]
 # A batch handed to the caller, with the state of its sub-window.
-_Batch = tuple["_WindowState", Sequence[Event]]
+_Batch = tuple["WindowState", Sequence[Event]]
 
 
 class Backfill(Closing):
@@ -181,45 +169,39 @@ class _Walk:
             windows_ahead = max(2, concurrency) if ordered else 2
         # Never more sub-windows at once than pages in the budget.
         self._windows_ahead = max(1, min(windows_ahead, buffer))
+        # Batches put for the caller and not yet taken, and their events.
+        self._queued = 0
+        self._queued_events = 0
+        self._done: set[str] = set()
+        self._states: dict[str, WindowState] = {}
+        self._yielded = 0
+        if resume_from is not None:
+            self._done = set(resume_from.done)
+            self._yielded = resume_from.yielded
+            for key, ids in resume_from.active.items():
+                self._states[key] = WindowState(seen=set(ids))
+        self._windows = [w for w in windows if w.key not in self._done]
+        # How many windows have started (they start in order).
+        self._started = 0
+        # First pages ahead: at most half the page budget, and no more at
+        # once than the client runs requests.
+        self._firsts = FirstPages(fetch, self._windows, limit=min(concurrency, buffer // 2))
         # One budget for everything the backfill holds: the pages of the
         # sub-windows walked at once, the first pages of those next in line,
         # and the batches waiting for the caller; served earliest window
         # first. The client's semaphore is still what bounds requests, but
         # they reach it in that order. Half the events of a plain walk: a
         # backfill also holds the ids of its windows.
-        self._budget = PageBudget(
+        self._budget = self._firsts.budget = PageBudget(
             concurrency=concurrency,
             pages=buffer,
             events=EVENTS_AHEAD // 2,
             outside=self._outside,
-            spare=self._ahead,
+            spare=self._firsts.request,
         )
-        # First pages ahead: at most half the page budget, and no more at
-        # once than the client runs requests.
-        self._lookahead = min(concurrency, buffer // 2)
-        # The most events a page has held so far (None before any answer).
-        self._page_events: int | None = None
-        # Batches put for the caller and not yet taken, and their events.
-        self._queued = 0
-        self._queued_events = 0
-        self._done: set[str] = set()
-        self._states: dict[str, _WindowState] = {}
-        self._yielded = 0
-        if resume_from is not None:
-            self._done = set(resume_from.done)
-            self._yielded = resume_from.yielded
-            for key, ids in resume_from.active.items():
-                self._states[key] = _WindowState(seen=set(ids))
-        self._windows = [w for w in windows if w.key not in self._done]
-        # First pages requested ahead of their window's walk, how many
-        # windows have started (they start in order), and the index of the
-        # next window whose first page may be requested ahead.
-        self._firsts: dict[str, asyncio.Task[EventPage]] = {}
-        self._started = 0
-        self._next_first = 0
         # The batch being handed out: its sub-window's state, its length, and
         # the iterator over it, whose length hint tells how many are left.
-        self._current: _WindowState | None = None
+        self._current: WindowState | None = None
         self._current_size = 0
         self._cursor: Iterator[Event] = iter(())
 
@@ -247,7 +229,7 @@ class _Walk:
 
     async def _passes(self, window: Window, rank: int) -> AsyncGenerator[Sequence[Event], None]:
         """Batches of not-yet-seen events of ``window``, pass after pass until stable."""
-        state = self._states.setdefault(window.key, _WindowState(seen=set()))
+        state = self._states.setdefault(window.key, WindowState(seen=set()))
         for number in range(1, MAX_PASSES + 1):
             totals: set[int] = set()
             count = 0
@@ -260,7 +242,7 @@ class _Walk:
 
             async def fetch(page: int) -> EventPage:
                 if page == 1:
-                    early = self._firsts.pop(window.key, None)
+                    early = self._firsts.take(window)
                     if early is not None:
                         return await early
                 return await self._fetch(window, page)
@@ -276,7 +258,6 @@ class _Walk:
                 budget=self._budget,
                 rank=rank,
             )
-            seen = state.seen
             try:
                 async for page in pages:
                     events = page.events
@@ -285,20 +266,8 @@ class _Walk:
                     ids = [e.id for e in events]
                     if read is not None:
                         read.update(ids)
-                    size = len(seen)
-                    batch: Sequence[Event] = events
-                    if not seen.isdisjoint(ids):
-                        # Keyed by id: an id twice in one page is one event too.
-                        fresh = {e.id: e for e in events if e.id not in seen}
-                        batch, ids = list(fresh.values()), list(fresh)
-                        seen.update(ids)
-                    else:  # the usual page, every id new: in bulk
-                        seen.update(ids)
-                        if len(seen) - size != len(ids):  # an id twice in the page
-                            fresh = {e.id: e for e in events}
-                            batch, ids = list(fresh.values()), list(fresh)
-                    if ids:
-                        state.queued.append(ids)
+                    batch = state.take(events, ids)
+                    if batch:
                         yield batch
             finally:
                 await pages.aclose()
@@ -334,7 +303,7 @@ class _Walk:
 
     def _batch(
         self, window: Window, item: Sequence[Event] | Exception
-    ) -> tuple[_WindowState, Sequence[Event]]:
+    ) -> tuple[WindowState, Sequence[Event]]:
         if isinstance(item, Exception):
             # A producer's failure, raised in the caller's task where it belongs.
             raise item
@@ -370,64 +339,22 @@ class _Walk:
                 yield batch
         finally:
             # No first page may start once the walk winds down.
-            self._lookahead = 0
-            early = list(self._firsts.values())
-            self._firsts.clear()
+            early = self._firsts.stop()
             for task in (*tasks, *early):
                 task.cancel()
             if tasks or early:
                 # Retrieves every outcome too, so no "exception never retrieved".
                 await asyncio.gather(*tasks, *early, return_exceptions=True)
 
-    def _size(self) -> int:
-        """Events a page is taken to hold: the most seen so far, or the most Monuv sends."""
-        return self._page_events or FIRST_ROUND_PAGE_EVENTS
-
     def _outside(self) -> tuple[int, int, int]:
         """What the budget's walks do not hold: ``(running, pages, events)``."""
-        running = sum(not task.done() for task in self._firsts.values())
-        pages = len(self._firsts) + self._queued
-        return running, pages, len(self._firsts) * self._size() + self._queued_events
-
-    def _ahead(self, running: int, pages: int, events: int) -> None:
-        """Request first pages of the windows next in line, in the room the walks left.
-
-        A window's first page tells how many pages it has, so fetched only
-        when its window starts it would cost a round trip with the
-        connection pool half idle. Before any answer, the first round is what
-        every window needs first and may take any room left; once page sizes
-        are known, the first pages ahead hold at most a quarter of the
-        events, so they never crowd out the walks.
-        """
-        size = self._size()
-        limit = self._lookahead
-        if self._page_events is not None:
-            limit = min(limit, self._budget.events // (4 * size))
-        self._next_first = max(self._next_first, self._started)
-        while (
-            len(self._firsts) < limit
-            and self._next_first < len(self._windows)
-            and running < self._budget.concurrency
-            and pages < self._budget.pages
-            and events + size <= self._budget.events
-        ):
-            window = self._windows[self._next_first]
-            self._next_first += 1
-            task = asyncio.ensure_future(self._fetch(window, 1))
-            task.add_done_callback(self._first_answered)
-            self._firsts[window.key] = task
-            running += 1
-            pages += 1
-            events += size
-
-    def _first_answered(self, task: asyncio.Task[EventPage]) -> None:
-        if not task.cancelled() and task.exception() is None and task.result().events:
-            self._page_events = max(self._page_events or 0, len(task.result().events))
-        self._budget.fill()
+        running, pages, events = self._firsts.held()
+        return running, pages + self._queued, events + self._queued_events
 
     def _start(self, window: Window, queue: _Queue, tasks: set[asyncio.Task[None]]) -> None:
         rank = self._started
         self._started += 1
+        self._firsts.started(self._started)
 
         async def put(item: _Item) -> None:
             if not isinstance(item, Exception | _End):

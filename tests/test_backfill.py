@@ -427,3 +427,99 @@ def test_iterating_a_backfill_steps_a_generator_with_no_coroutine_per_event() ->
     walk = one_day(fetch, concurrency=1, buffer=1)
     assert inspect.isasyncgen(walk.__aiter__())
     assert not inspect.iscoroutinefunction(Backfill.__anext__)
+
+
+class RoundServer:
+    """A fetch whose answers all come at once, a round at a time, ``concurrency`` at most in flight.
+
+    What a latency-bound server does to a backfill, without a clock: the
+    rounds it takes are what its wall time would be in answer latencies.
+    """
+
+    def __init__(self, *, pages: int, per_page: int, concurrency: int) -> None:
+        self.pages, self.per_page = pages, per_page
+        self._slots = asyncio.Semaphore(concurrency)
+        self._waiting: list[asyncio.Future[None]] = []
+        self.starts: list[tuple[str, int, int]] = []  # (window, page, round)
+        self.rounds = 0
+        self.in_flight = self.max_in_flight = 0
+
+    async def fetch(self, window: Window, number: int) -> EventPage:
+        async with self._slots:
+            self.starts.append((window.key, number, self.rounds))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            answer = asyncio.get_running_loop().create_future()
+            self._waiting.append(answer)
+            try:
+                await answer
+            finally:
+                self.in_flight -= 1
+        base = (
+            date.fromisoformat(window.key[:10]).toordinal() * 10**4 + (number - 1) * self.per_page
+        )
+        events = tuple(
+            Event(base + i, datetime(2026, 1, 1, tzinfo=UTC), 1) for i in range(self.per_page)
+        )
+        return EventPage(self.pages * self.per_page, self.per_page, number, self.pages, events)
+
+    async def run(self, walk: Backfill) -> int:
+        """Consume ``walk``, answering a round whenever nothing else can move; the events read."""
+        count = 0
+
+        async def consume() -> None:
+            nonlocal count
+            async for _ in walk:
+                count += 1
+
+        consumer = asyncio.ensure_future(consume())
+        while True:
+            for _ in range(50):
+                await asyncio.sleep(0)
+            if consumer.done():
+                break
+            answers, self._waiting = self._waiting, []
+            self.rounds += 1
+            for answer in answers:
+                answer.set_result(None)
+        await consumer
+        return count
+
+
+@pytest.mark.parametrize(
+    ("days", "pages", "rounds"),
+    [
+        # 120 pages at 16 at once: 8 rounds (the first round asks 8 days' first
+        # pages at once); a day's first page fetched when it starts took 9.
+        (10, 12, 8),
+        # Short days share rounds: 60 pages in 5 rounds, where two days at a
+        # time took 16.
+        (30, 2, 5),
+    ],
+)
+async def test_a_latency_bound_backfill_keeps_every_place_busy(
+    days: int, pages: int, rounds: int
+) -> None:
+    """Days are walked together under one budget: rounds run full, never more than C in flight."""
+    server = RoundServer(pages=pages, per_page=30, concurrency=16)
+    windows = split_window(date(2026, 1, 1), date(2026, 1, days), "day")
+    walk = Backfill(server.fetch, windows, filters={}, ordered=True, concurrency=16, buffer=32)
+    assert await server.run(walk) == days * pages * 30
+    assert server.rounds == rounds
+    assert server.max_in_flight <= 16
+    assert Counter((key, n) for key, n, _ in server.starts) == Counter(
+        {(w.key, n): 1 for w in windows for n in range(1, pages + 1)}
+    )
+
+
+async def test_the_window_handed_out_is_never_queued_behind_later_ones() -> None:
+    """Once its pages are known, every place that frees goes to the first window until all started."""
+    server = RoundServer(pages=8, per_page=30, concurrency=2)
+    windows = split_window(date(2026, 1, 1), date(2026, 1, 4), "day")
+    walk = Backfill(server.fetch, windows, filters={}, ordered=True, concurrency=2, buffer=16)
+    assert await server.run(walk) == 4 * 8 * 30
+    first = windows[0].key
+    known = next(r for key, n, r in server.starts if key == first and n == 1) + 1
+    last = max(r for key, _, r in server.starts if key == first)
+    later = [(key, n) for key, n, r in server.starts if key != first and known <= r < last]
+    assert later == []
