@@ -513,7 +513,7 @@ async def test_a_latency_bound_backfill_keeps_every_place_busy(
 
 
 async def test_the_window_handed_out_is_never_queued_behind_later_ones() -> None:
-    """Once its pages are known, every place that frees goes to the first window until all started."""
+    """Once its pages are known, each place that frees goes to the first window, until all start."""
     server = RoundServer(pages=8, per_page=30, concurrency=2)
     windows = split_window(date(2026, 1, 1), date(2026, 1, 4), "day")
     walk = Backfill(server.fetch, windows, filters={}, ordered=True, concurrency=2, buffer=16)

@@ -1,4 +1,4 @@
-"""PageBudget: walks filled in rank order; the first bound by its own limits, the rest by the budget."""
+"""PageBudget: rank order; the first walk bound by its own limits, the rest by the budget."""
 
 from __future__ import annotations
 
