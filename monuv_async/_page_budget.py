@@ -85,12 +85,13 @@ class PageBudget:
     def fill(self) -> None:
         """Start requests for the walks in rank order, while the bounds allow."""
         running, pages, events = self._outside()
+        counts = [walk.running() for walk in self._walks]
+        running += sum(counts)
         for walk in self._walks:
-            running += walk.running()
             pages += walk.held
             events += walk.held * walk.page_events
-        for index, walk in enumerate(self._walks):
-            own = walk.running()
+        for index, (walk, started) in enumerate(zip(self._walks, counts, strict=True)):
+            own = started
             while walk.wants(own) and running < self.concurrency:
                 if index and (pages >= self.pages or events + walk.page_events > self.events):
                     # Strictly in order: what this walk cannot have, no later
