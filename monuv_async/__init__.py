@@ -15,7 +15,6 @@ from __future__ import annotations
 # needs one name only do not pay for aiohttp and the whole client at import.
 # `from monuv_async import X` works as before; type checkers and IDEs read
 # the TYPE_CHECKING block.
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -146,6 +145,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
+    import importlib  # noqa: PLC0415 - not loaded yet in a wheel install's `monuv --help`
+
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value  # once: later lookups do not come here
     return value

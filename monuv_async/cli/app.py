@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import logging
 import os
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
-from .._redact import Redactor
-from ..errors import AuthenticationError, MonuvError
 from .args import GLOBAL_DEFAULTS, TOKEN_ENV, Context, Handler, UsageError
 from .parser import build_parser
-from .terminal import for_terminal
+
+# `monuv --help`, `--version` and a usage error end inside parse_args(), and
+# should cost little more than the interpreter's start (issue 14). So what only
+# a command that runs needs (the library's errors, the redactor, logging,
+# traceback, csv, asyncio, the terminal escaping: ~30 ms) is imported where it
+# is used, after parsing. tests/test_cli_app.py checks what --help leaves unloaded.
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from .._redact import Redactor
 
 __all__ = ["main", "run"]
 
@@ -101,16 +106,18 @@ def _context(args: argparse.Namespace) -> Context:
     return Context(args, token, also_secret=(DEMO_TOKEN,))
 
 
-class _RedactingFormatter(logging.Formatter):
+def _redacting_formatter(redact: Redactor) -> logging.Formatter:
     """Belt and braces: the library masks the token already; this masks it again."""
+    import logging  # noqa: PLC0415 - see the imports above
 
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self._redact = redact
+    from .terminal import for_terminal  # noqa: PLC0415 - see the imports above
 
-    def format(self, record: logging.LogRecord) -> str:
-        # Log lines quote server text (URLs, error bodies): no control sequences.
-        return for_terminal(self._redact(super().format(record)), keep_newlines=True)
+    class RedactingFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            # Log lines quote server text (URLs, error bodies): no control sequences.
+            return for_terminal(redact(super().format(record)), keep_newlines=True)
+
+    return RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @contextlib.contextmanager
@@ -119,9 +126,11 @@ def _logging(verbose: bool, redact: Redactor) -> Iterator[None]:
     if not verbose:
         yield
         return
+    import logging  # noqa: PLC0415 - see the imports above
+
     logger = logging.getLogger("monuv_async")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(redact))
+    handler.setFormatter(_redacting_formatter(redact))
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
@@ -141,7 +150,12 @@ def _reason(error: BaseException) -> str:
 
 def _fail(error: BaseException, code: int, *, verbose: bool, redact: Redactor) -> int:
     """Report ``error`` as one line on stderr (after its traceback when verbose)."""
+    from ..errors import AuthenticationError  # noqa: PLC0415 - see the imports above
+    from .terminal import for_terminal  # noqa: PLC0415 - see the imports above
+
     if verbose:
+        import traceback  # noqa: PLC0415 - see the imports above
+
         trace = redact("".join(traceback.format_exception(error)))
         sys.stderr.write(for_terminal(trace, keep_newlines=True))
     message = _reason(error)
@@ -159,13 +173,23 @@ def run(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
         return exit_.code if isinstance(exit_.code, int) else 2
+    return _execute(args)
+
+
+def _execute(args: argparse.Namespace) -> int:
+    """Run the command ``args`` chose; what it raised becomes a line and an exit status."""
+    import csv  # noqa: PLC0415 - see the imports above
+
+    from .._redact import Redactor  # noqa: PLC0415 - see the imports above
+    from ..errors import MonuvError  # noqa: PLC0415 - see the imports above
+
     verbose: bool = args.verbose
     redact = Redactor()
     try:
         ctx = _context(args)
         redact = ctx.redact
         handler: Handler = args.handler
-        import asyncio  # noqa: PLC0415 - a third of --help's time otherwise
+        import asyncio  # noqa: PLC0415 - see the imports above
 
         with _logging(verbose, redact):
             return asyncio.run(handler(ctx))

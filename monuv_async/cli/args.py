@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Coroutine
-from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._redact import Redactor
-
+# Imported where first used, not here: `monuv --help` and `--version` build the
+# parser from this module and exit, and these would cost them ~30 ms (the
+# redactor loads yarl; pathlib, datetime).
 if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+
     from ..client import MonuvClient
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "add_global_options",
     "date_arg",
     "latency_arg",
+    "path_arg",
     "port_arg",
     "count_arg",
     "positive_int",
@@ -61,6 +64,8 @@ class Context:
     def __init__(
         self, args: argparse.Namespace, token: str | None, *, also_secret: tuple[str, ...] = ()
     ) -> None:
+        from .._redact import Redactor  # noqa: PLC0415 - see the imports above
+
         self.args = args
         self.token = token
         self.redact = Redactor(*filter(None, (token, *also_secret)))
@@ -90,6 +95,8 @@ Handler = Callable[[Context], Coroutine[Any, Any, int]]
 
 def date_arg(text: str) -> date:
     """``YYYY-MM-DD`` as a date."""
+    from datetime import date  # noqa: PLC0415 - see the imports above
+
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -146,6 +153,13 @@ def port_arg(text: str) -> int:
     return _number(text, int, lambda v: 0 <= v <= 65535, "a port number (0-65535)")
 
 
+def path_arg(text: str) -> Path:
+    """A file or directory path, as given (``type=Path``, with pathlib loaded only when used)."""
+    from pathlib import Path  # noqa: PLC0415 - see the imports above
+
+    return Path(text)
+
+
 def types_arg(text: str) -> tuple[int, ...]:
     """Comma-separated event type ids, e.g. ``1,4``."""
     return tuple(positive_int(part.strip()) for part in text.split(","))
@@ -171,7 +185,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
     )
     group.add_argument(
         "--token-file",
-        type=Path,
+        type=path_arg,
         default=default(None),
         metavar="PATH",
         help=f"read the token from this file instead of {TOKEN_ENV}",

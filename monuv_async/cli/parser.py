@@ -13,7 +13,6 @@ import importlib
 import sys
 import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 from .args import (
@@ -25,6 +24,7 @@ from .args import (
     count_arg,
     date_arg,
     latency_arg,
+    path_arg,
     port_arg,
     positive_int,
     rate_arg,
@@ -242,10 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="output format (jsonl; sqlite for an --output named *.db, *.sqlite, *.sqlite3)",
     )
-    events.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    events.add_argument("--output", type=path_arg, metavar="FILE", help="write here, not to stdout")
     events.add_argument(
         "--checkpoint",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help=(
             "save progress here with each commit, and resume from it if it exists (needs"
@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events.add_argument(
         "--snapshots",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help=(
             "also save each event's image as DIR/<event id>.jpg (an event is written once"
@@ -311,10 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     provision.add_argument("-h", "--help", action=_ProvisionHelp, help="show this help and exit")
-    provision.add_argument("file", type=Path, metavar="FILE.csv", help="one camera per row")
+    provision.add_argument("file", type=path_arg, metavar="FILE.csv", help="one camera per row")
     provision.add_argument(
         "--results",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="where outcomes are recorded (default: beside the input, cams.results.csv"
         " for cams.csv)",
