@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 import sys
+from pathlib import Path
 
 import attrs
 import pytest
@@ -59,3 +60,19 @@ def test_help_loads_no_command_module() -> None:
     for module in (*commands, "testing"):
         assert f"'monuv_async.{module}'" not in loaded
     assert "'monuv_async.cli.parser'" in loaded  # the check looks at the right names
+
+
+def test_help_is_byte_for_byte_the_recorded_text() -> None:
+    """`monuv --help` at 80 columns prints exactly tests/samples/monuv_help.txt, recorded
+    before its imports were made lazy: start-up work may not change what it prints.
+    (A deliberate change to the top-level help updates the sample.)"""
+    done = subprocess.run(
+        [sys.executable, "-m", "monuv_async", "--help"],
+        capture_output=True,
+        env=subprocess_env(COLUMNS="80"),
+        timeout=60,
+        check=True,
+    )
+    sample = Path(__file__).parent / "samples" / "monuv_help.txt"
+    assert done.stdout == sample.read_bytes()
+    assert done.stderr == b""

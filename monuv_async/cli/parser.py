@@ -12,8 +12,6 @@ import argparse
 import importlib
 import sys
 import textwrap
-from collections.abc import Sequence
-from typing import Any, NoReturn
 
 from .args import (
     TOKEN_ENV,
@@ -32,6 +30,13 @@ from .args import (
     share_arg,
     types_arg,
 )
+
+# `from typing import TYPE_CHECKING` would load typing (~5 ms, a tenth of
+# `monuv --help`); type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, NoReturn
 
 
 def poll_interval_arg(text: str) -> float:
