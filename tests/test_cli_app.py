@@ -271,6 +271,7 @@ _NOT_FOR_HELP = (
     "pathlib",
     "datetime",
     "csv",
+    "shutil",
     "importlib.metadata",
     "monuv_async.client",
     "monuv_async.models",

@@ -17,6 +17,8 @@ from .args import (
     TOKEN_ENV,
     Context,
     Handler,
+    HelpFormatter,
+    RawDescriptionHelpFormatter,
     add_command,
     add_global_options,
     count_arg,
@@ -200,6 +202,7 @@ def _add_seed_options(simulate: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The ``monuv`` argument parser."""
     parser = argparse.ArgumentParser(
+        formatter_class=HelpFormatter,
         prog="monuv",
         description="Command-line client for the Monuv partner API (cloud video).",
         epilog=(
@@ -212,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_options(parser, defaults=True)
     # Accepted after the command too (`monuv events ... -v`); there they
     # default to "not given", so they never undo what came before the command.
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     add_global_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -312,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
         common,
         "provision",
         help="create cameras from a CSV file (resumable)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
         add_help=False,
     )
     provision.add_argument("-h", "--help", action=_ProvisionHelp, help="show this help and exit")
