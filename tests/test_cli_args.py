@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
+from _cli_helpers import every_parser
 
 from monuv_async.cli import build_parser
 from monuv_async.cli.args import (
@@ -94,14 +95,6 @@ def test_path_arg_is_a_path() -> None:
     assert path_arg("out/events.csv") == Path("out/events.csv")
 
 
-def _every_parser(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
-    yield parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                yield from _every_parser(sub)
-
-
 @pytest.mark.parametrize("columns", [None, "", "wide", "0", "30", "57", "200"])
 def test_help_is_what_argparse_own_formatter_prints(
     columns: str | None, monkeypatch: pytest.MonkeyPatch
@@ -116,7 +109,7 @@ def test_help_is_what_argparse_own_formatter_prints(
         HelpFormatter: argparse.HelpFormatter,
         RawDescriptionHelpFormatter: argparse.RawDescriptionHelpFormatter,
     }
-    parsers = list(_every_parser(build_parser()))
+    parsers = list(every_parser(build_parser()))
     assert len(parsers) > 10  # the walk reached the commands
     for parser in parsers:
         ours = parser.format_help()

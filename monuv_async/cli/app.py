@@ -170,7 +170,8 @@ def _fail(error: BaseException, code: int, *, verbose: bool, redact: Redactor) -
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run ``monuv`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)  # the commands argv does not name, as stubs
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error already printed

@@ -42,6 +42,7 @@ __all__ = [
     "date_arg",
     "latency_arg",
     "path_arg",
+    "poll_interval_arg",
     "port_arg",
     "count_arg",
     "positive_int",
@@ -154,6 +155,15 @@ def seconds_arg(text: str, *, allow_zero: bool = False) -> float:
 def latency_arg(text: str) -> float:
     """A finite number of seconds, >= 0."""
     return seconds_arg(text, allow_zero=True)
+
+
+def poll_interval_arg(text: str) -> float:
+    """``--poll-interval``: seconds, at least the watch's minimum (1)."""
+    value = seconds_arg(text)
+    if value < 1.0:
+        msg = f"not at least 1 second: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def port_arg(text: str) -> int:
