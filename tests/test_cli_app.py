@@ -272,6 +272,8 @@ _NOT_FOR_HELP = (
     "datetime",
     "csv",
     "shutil",
+    "contextlib",
+    "math",
     "importlib.metadata",
     "monuv_async.client",
     "monuv_async.models",

@@ -9,7 +9,6 @@ reader of stdout went away.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 
@@ -21,12 +20,13 @@ from .parser import build_parser
 # a command that runs needs (the library's errors, the redactor, logging,
 # traceback, csv, asyncio, the terminal escaping: ~30 ms) is imported where it
 # is used, after parsing. tests/test_cli_app.py checks what --help leaves unloaded.
+
 # `from typing import TYPE_CHECKING` would load typing (~5 ms, a tenth of
 # `monuv --help`); type checkers treat any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
     from typing import NoReturn
 
@@ -122,25 +122,39 @@ def _redacting_formatter(redact: Redactor) -> logging.Formatter:
     return RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-@contextlib.contextmanager
-def _logging(verbose: bool, redact: Redactor) -> Iterator[None]:
-    """Log the library at DEBUG to stderr while inside, when ``verbose``."""
-    if not verbose:
-        yield
-        return
-    import logging  # noqa: PLC0415 - see the imports above
+class _Logging:
+    """Log the library at DEBUG to stderr while inside, when ``verbose``.
 
-    logger = logging.getLogger("monuv_async")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_redacting_formatter(redact))
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    A class, not ``@contextlib.contextmanager``: nothing else loads contextlib
+    on the way to a wheel install's ``--help`` (see the imports above).
+    """
+
+    def __init__(self, verbose: bool, redact: Redactor) -> None:
+        self._verbose = verbose
+        self._redact = redact
+        self._undo: Callable[[], None] | None = None
+
+    def __enter__(self) -> None:
+        if not self._verbose:
+            return
+        import logging  # noqa: PLC0415 - see the imports above
+
+        logger = logging.getLogger("monuv_async")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_redacting_formatter(self._redact))
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+
+        def undo() -> None:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+        self._undo = undo
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._undo is not None:
+            self._undo()
 
 
 def _reason(error: BaseException) -> str:
@@ -194,16 +208,18 @@ def _execute(args: argparse.Namespace) -> int:
         handler: Handler = args.handler
         import asyncio  # noqa: PLC0415 - see the imports above
 
-        with _logging(verbose, redact):
+        with _Logging(verbose, redact):
             return asyncio.run(handler(ctx))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away (`monuv events | head`): stop quietly, and keep
         # Python from complaining when it flushes stdout at exit.
-        with contextlib.suppress(OSError, ValueError):
+        try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 141
     except UsageError as error:
         return _fail(error, 2, verbose=False, redact=redact)

@@ -8,7 +8,6 @@ module, and ``monuv --help`` should not pay for what only a request needs.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Callable, Coroutine
@@ -113,6 +112,9 @@ def date_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+_INFINITY = float("inf")  # math.inf, without importing math for --help
+
+
 def _number(text: str, kind: Callable[[str], N], ok: Callable[[N], bool], what: str) -> N:
     """``text`` read by ``kind`` if ``ok`` accepts it, else an argparse error saying ``what``."""
     try:
@@ -138,7 +140,7 @@ def count_arg(text: str) -> int:
 
 def rate_arg(text: str) -> float:
     """A finite rate, > 0 (events per second)."""
-    return _number(text, float, lambda v: 0 < v < math.inf, "a rate (a number > 0)")
+    return _number(text, float, lambda v: 0 < v < _INFINITY, "a rate (a number > 0)")
 
 
 def share_arg(text: str) -> float:
@@ -148,8 +150,11 @@ def share_arg(text: str) -> float:
 
 def seconds_arg(text: str, *, allow_zero: bool = False) -> float:
     """A finite number of seconds, > 0 (or >= 0 with ``allow_zero``)."""
-    low = 0.0 if allow_zero else math.ulp(0.0)
-    return _number(text, float, lambda v: low <= v < math.inf, "a number of seconds")
+
+    def ok(value: float) -> bool:
+        return (value >= 0 if allow_zero else value > 0) and value < _INFINITY
+
+    return _number(text, float, ok, "a number of seconds")
 
 
 def latency_arg(text: str) -> float:

@@ -9,7 +9,6 @@ client nor aiohttp nor the simulator.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable
 
@@ -56,6 +55,8 @@ def _lazy(module: str, name: str) -> Handler:
     """
 
     async def handler(ctx: Context) -> int:
+        import importlib  # noqa: PLC0415 - not loaded yet on the way to --help
+
         command: Handler = getattr(importlib.import_module(f".{module}", __package__), name)
         return await command(ctx)
 
