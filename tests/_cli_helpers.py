@@ -7,6 +7,7 @@ only between commands, while that loop is idle.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import io
@@ -15,6 +16,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +34,15 @@ NOW = datetime(2026, 11, 20, 15, 30, tzinfo=SP)
 # Characters that URL encoding treats specially, so a leak of any spelling shows.
 TOKEN = "cli+Secret=Tok&en-7Q3Z"
 CNPJ = NEW_CLIENT.document_number  # the document of the client the helpers create
+
+
+def every_parser(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and the parsers of all its commands, depth first."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from every_parser(sub)
 
 
 def small_simulator() -> ThreadedSimulator:

@@ -252,3 +252,57 @@ def test_an_inverted_window_is_refused_in_the_commands_terms(
     assert run(["events", "--since", "2026-11-05", "--until", "2026-11-02"]) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert line == "monuv: error: --until 2026-11-02 is before --since 2026-11-05"
+
+
+# What `monuv --help` / `--version` must not load: the client and its
+# dependencies, and the standard modules only a running command needs. Each
+# was on that path once (issue 14); each costs start-up time, which is counted
+# here in modules rather than timed.
+_NOT_FOR_HELP = (
+    "aiohttp",
+    "yarl",
+    "multidict",
+    "attrs",
+    "cattrs",
+    "asyncio",
+    "logging",
+    "traceback",
+    "typing",
+    "pathlib",
+    "datetime",
+    "csv",
+    "shutil",
+    "contextlib",
+    "math",
+    "importlib.metadata",
+    "monuv_async.client",
+    "monuv_async.models",
+    "monuv_async.errors",
+    "monuv_async._redact",
+    "monuv_async.cli.terminal",
+)
+
+
+@pytest.mark.parametrize(("argv", "status"), [(["--help"], 0), (["--version"], 0), (["bad"], 2)])
+def test_help_version_and_usage_errors_stay_light(argv: list[str], status: int) -> None:
+    """`monuv --help`, `--version` and a usage error load none of _NOT_FOR_HELP beyond what
+    the interpreter's own start loaded (an editable install's finder loads pathlib)."""
+    code = (
+        "import sys\n"
+        "started = set(sys.modules)\n"
+        "from monuv_async.cli import run\n"
+        f"status = run({argv!r})\n"
+        "print(status, sorted(set(sys.modules) - started))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+        check=True,
+    )
+    reported, loaded = done.stdout.splitlines()[-1].split(" ", 1)
+    assert int(reported) == status
+    assert "'monuv_async.cli.parser'" in loaded  # the check reads the right names
+    assert [name for name in _NOT_FOR_HELP if f"'{name}'" in loaded] == []

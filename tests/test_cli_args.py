@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
+from _cli_helpers import every_parser
 
+from monuv_async.cli import build_parser
 from monuv_async.cli.args import (
     Context,
+    HelpFormatter,
+    RawDescriptionHelpFormatter,
     UsageError,
     count_arg,
     date_arg,
     latency_arg,
+    path_arg,
     port_arg,
     positive_int,
     rate_arg,
@@ -82,3 +88,30 @@ def test_context_masks_the_token_and_the_extra_secrets() -> None:
     masked = ctx.redact("a tok-123456 b demo-654321")
     assert "tok-123456" not in masked
     assert "demo-654321" not in masked
+
+
+def test_path_arg_is_a_path() -> None:
+    """``path_arg`` gives what ``type=Path`` gave: the path as written."""
+    assert path_arg("out/events.csv") == Path("out/events.csv")
+
+
+@pytest.mark.parametrize("columns", [None, "", "wide", "0", "30", "57", "200"])
+def test_help_is_what_argparse_own_formatter_prints(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With COLUMNS unset, invalid or set, every parser's help is byte for byte what
+    argparse's stock formatter (sized by shutil) prints: HelpFormatter only avoids shutil."""
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    stock: dict[object, type[argparse.HelpFormatter]] = {
+        HelpFormatter: argparse.HelpFormatter,
+        RawDescriptionHelpFormatter: argparse.RawDescriptionHelpFormatter,
+    }
+    parsers = list(every_parser(build_parser()))
+    assert len(parsers) > 10  # the walk reached the commands
+    for parser in parsers:
+        ours = parser.format_help()
+        parser.formatter_class = stock[parser.formatter_class]
+        assert parser.format_help() == ours, parser.prog

@@ -9,7 +9,14 @@ import attrs
 import pytest
 
 from monuv_async import CameraModel, CameraOptions, Manufacturer, MonuvClient, NewCamera
-from monuv_async.cli.columns import COLUMNS, REQUIRED_COLUMNS, RowReader, check_header
+from monuv_async.cli.columns import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    RowReader,
+    check_header,
+    provision_description,
+)
+from monuv_async.cli.results import STATUSES
 
 
 class Options:
@@ -100,3 +107,13 @@ def test_bad_headers_are_refused(header: list[str], message: str) -> None:
 def test_header_cells_are_read_loosely() -> None:
     """Spaces and capitals in header cells are forgiven (spreadsheets add them)."""
     check_header(Path("cams.csv"), [" Client_ID", "DESCRIPTION "])
+
+
+def test_provision_description_names_every_column_and_status() -> None:
+    """The provision help's text names each input column and each results status, and
+    wraps at 76 columns."""
+    text = provision_description()
+    words = set(text.replace(",", " ").replace("|", " ").split())
+    assert set(COLUMNS) <= words
+    assert set(STATUSES) <= words
+    assert max(map(len, text.splitlines())) <= 76

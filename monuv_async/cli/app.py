@@ -9,21 +9,28 @@ reader of stdout went away.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import csv
-import logging
 import os
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import NoReturn
 
-from .._redact import Redactor
-from ..errors import AuthenticationError, MonuvError
 from .args import GLOBAL_DEFAULTS, TOKEN_ENV, Context, Handler, UsageError
 from .parser import build_parser
-from .terminal import for_terminal
+
+# `monuv --help`, `--version` and a usage error end inside parse_args(), and
+# should cost little more than the interpreter's start (issue 14). So what only
+# a command that runs needs (the library's errors, the redactor, logging,
+# traceback, csv, asyncio, the terminal escaping: ~30 ms) is imported where it
+# is used, after parsing. tests/test_cli_app.py checks what --help leaves unloaded.
+
+# `from typing import TYPE_CHECKING` would load typing (~5 ms, a tenth of
+# `monuv --help`); type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import NoReturn
+
+    from .._redact import Redactor
 
 __all__ = ["main", "run"]
 
@@ -101,35 +108,53 @@ def _context(args: argparse.Namespace) -> Context:
     return Context(args, token, also_secret=(DEMO_TOKEN,))
 
 
-class _RedactingFormatter(logging.Formatter):
+def _redacting_formatter(redact: Redactor) -> logging.Formatter:
     """Belt and braces: the library masks the token already; this masks it again."""
+    import logging  # noqa: PLC0415 - see the imports above
 
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .terminal import for_terminal  # noqa: PLC0415 - see the imports above
+
+    class RedactingFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            # Log lines quote server text (URLs, error bodies): no control sequences.
+            return for_terminal(redact(super().format(record)), keep_newlines=True)
+
+    return RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+class _Logging:
+    """Log the library at DEBUG to stderr while inside, when ``verbose``.
+
+    A class, not ``@contextlib.contextmanager``: nothing else loads contextlib
+    on the way to a wheel install's ``--help`` (see the imports above).
+    """
+
+    def __init__(self, verbose: bool, redact: Redactor) -> None:
+        self._verbose = verbose
         self._redact = redact
+        self._undo: Callable[[], None] | None = None
 
-    def format(self, record: logging.LogRecord) -> str:
-        # Log lines quote server text (URLs, error bodies): no control sequences.
-        return for_terminal(self._redact(super().format(record)), keep_newlines=True)
+    def __enter__(self) -> None:
+        if not self._verbose:
+            return
+        import logging  # noqa: PLC0415 - see the imports above
 
+        logger = logging.getLogger("monuv_async")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_redacting_formatter(self._redact))
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
-@contextlib.contextmanager
-def _logging(verbose: bool, redact: Redactor) -> Iterator[None]:
-    """Log the library at DEBUG to stderr while inside, when ``verbose``."""
-    if not verbose:
-        yield
-        return
-    logger = logging.getLogger("monuv_async")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(redact))
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        def undo() -> None:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+        self._undo = undo
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._undo is not None:
+            self._undo()
 
 
 def _reason(error: BaseException) -> str:
@@ -141,7 +166,12 @@ def _reason(error: BaseException) -> str:
 
 def _fail(error: BaseException, code: int, *, verbose: bool, redact: Redactor) -> int:
     """Report ``error`` as one line on stderr (after its traceback when verbose)."""
+    from ..errors import AuthenticationError  # noqa: PLC0415 - see the imports above
+    from .terminal import for_terminal  # noqa: PLC0415 - see the imports above
+
     if verbose:
+        import traceback  # noqa: PLC0415 - see the imports above
+
         trace = redact("".join(traceback.format_exception(error)))
         sys.stderr.write(for_terminal(trace, keep_newlines=True))
     message = _reason(error)
@@ -154,29 +184,42 @@ def _fail(error: BaseException, code: int, *, verbose: bool, redact: Redactor) -
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run ``monuv`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)  # the commands argv does not name, as stubs
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
         return exit_.code if isinstance(exit_.code, int) else 2
+    return _execute(args)
+
+
+def _execute(args: argparse.Namespace) -> int:
+    """Run the command ``args`` chose; what it raised becomes a line and an exit status."""
+    import csv  # noqa: PLC0415 - see the imports above
+
+    from .._redact import Redactor  # noqa: PLC0415 - see the imports above
+    from ..errors import MonuvError  # noqa: PLC0415 - see the imports above
+
     verbose: bool = args.verbose
     redact = Redactor()
     try:
         ctx = _context(args)
         redact = ctx.redact
         handler: Handler = args.handler
-        import asyncio  # noqa: PLC0415 - a third of --help's time otherwise
+        import asyncio  # noqa: PLC0415 - see the imports above
 
-        with _logging(verbose, redact):
+        with _Logging(verbose, redact):
             return asyncio.run(handler(ctx))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away (`monuv events | head`): stop quietly, and keep
         # Python from complaining when it flushes stdout at exit.
-        with contextlib.suppress(OSError, ValueError):
+        try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 141
     except UsageError as error:
         return _fail(error, 2, verbose=False, redact=redact)

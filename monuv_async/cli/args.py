@@ -8,27 +8,40 @@ module, and ``monuv --help`` should not pay for what only a request needs.
 from __future__ import annotations
 
 import argparse
-import math
+import os
+import sys
 from collections.abc import Callable, Coroutine
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._redact import Redactor
+# `from typing import TYPE_CHECKING` would load typing (~5 ms, a tenth of
+# `monuv --help`); type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 
+# Imported where first used, not here: `monuv --help` and `--version` build the
+# parser from this module and exit, and these would cost them ~30 ms (the
+# redactor loads yarl; pathlib, datetime).
 if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+    from typing import Any, TypeVar
+
     from ..client import MonuvClient
+
+    N = TypeVar("N", int, float)
 
 __all__ = [
     "GLOBAL_DEFAULTS",
     "TOKEN_ENV",
     "Context",
     "Handler",
+    "HelpFormatter",
+    "RawDescriptionHelpFormatter",
     "UsageError",
     "add_command",
     "add_global_options",
     "date_arg",
     "latency_arg",
+    "path_arg",
+    "poll_interval_arg",
     "port_arg",
     "count_arg",
     "positive_int",
@@ -37,8 +50,6 @@ __all__ = [
     "seconds_arg",
     "types_arg",
 ]
-
-N = TypeVar("N", int, float)
 
 TOKEN_ENV = "MONUV_TOKEN"  # noqa: S105 - the variable's name, not a token
 """The environment variable the token is read from (unless ``--token-file``)."""
@@ -61,6 +72,8 @@ class Context:
     def __init__(
         self, args: argparse.Namespace, token: str | None, *, also_secret: tuple[str, ...] = ()
     ) -> None:
+        from .._redact import Redactor  # noqa: PLC0415 - see the imports above
+
         self.args = args
         self.token = token
         self.redact = Redactor(*filter(None, (token, *also_secret)))
@@ -81,7 +94,7 @@ class Context:
         )
 
 
-Handler = Callable[[Context], Coroutine[Any, Any, int]]
+Handler = Callable[[Context], Coroutine[object, object, int]]
 """A command: runs with its context, returns the exit status."""
 
 
@@ -90,11 +103,16 @@ Handler = Callable[[Context], Coroutine[Any, Any, int]]
 
 def date_arg(text: str) -> date:
     """``YYYY-MM-DD`` as a date."""
+    from datetime import date  # noqa: PLC0415 - see the imports above
+
     try:
         return date.fromisoformat(text)
     except ValueError:
         msg = f"not a date (YYYY-MM-DD): {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+_INFINITY = float("inf")  # math.inf, without importing math for --help
 
 
 def _number(text: str, kind: Callable[[str], N], ok: Callable[[N], bool], what: str) -> N:
@@ -122,7 +140,7 @@ def count_arg(text: str) -> int:
 
 def rate_arg(text: str) -> float:
     """A finite rate, > 0 (events per second)."""
-    return _number(text, float, lambda v: 0 < v < math.inf, "a rate (a number > 0)")
+    return _number(text, float, lambda v: 0 < v < _INFINITY, "a rate (a number > 0)")
 
 
 def share_arg(text: str) -> float:
@@ -132,8 +150,11 @@ def share_arg(text: str) -> float:
 
 def seconds_arg(text: str, *, allow_zero: bool = False) -> float:
     """A finite number of seconds, > 0 (or >= 0 with ``allow_zero``)."""
-    low = 0.0 if allow_zero else math.ulp(0.0)
-    return _number(text, float, lambda v: low <= v < math.inf, "a number of seconds")
+
+    def ok(value: float) -> bool:
+        return (value >= 0 if allow_zero else value > 0) and value < _INFINITY
+
+    return _number(text, float, ok, "a number of seconds")
 
 
 def latency_arg(text: str) -> float:
@@ -141,14 +162,72 @@ def latency_arg(text: str) -> float:
     return seconds_arg(text, allow_zero=True)
 
 
+def poll_interval_arg(text: str) -> float:
+    """``--poll-interval``: seconds, at least the watch's minimum (1)."""
+    value = seconds_arg(text)
+    if value < 1.0:
+        msg = f"not at least 1 second: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def port_arg(text: str) -> int:
     """A TCP port, 0 meaning "any free port"."""
     return _number(text, int, lambda v: 0 <= v <= 65535, "a port number (0-65535)")
 
 
+def path_arg(text: str) -> Path:
+    """A file or directory path, as given (``type=Path``, with pathlib loaded only when used)."""
+    from pathlib import Path  # noqa: PLC0415 - see the imports above
+
+    return Path(text)
+
+
 def types_arg(text: str) -> tuple[int, ...]:
     """Comma-separated event type ids, e.g. ``1,4``."""
     return tuple(positive_int(part.strip()) for part in text.split(","))
+
+
+# -- help ----------------------------------------------------------------------
+
+
+def _columns() -> int:
+    """What ``shutil.get_terminal_size().columns`` says: COLUMNS, else the terminal, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return columns
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help formatter, as wide as argparse makes it, without importing shutil.
+
+    argparse sizes each formatter with ``shutil.get_terminal_size()``, and
+    importing shutil (bz2, lzma and zlib with it) is ~4 ms of ``monuv --help``:
+    this reads the same variable and terminal itself. Every parser of the
+    command uses it (argparse builds a formatter per argument added, too).
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _columns() - 2 if width is None else width  # argparse's own margin
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class RawDescriptionHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """:class:`HelpFormatter` keeping the description's own line breaks."""
 
 
 # -- shared options ------------------------------------------------------------
@@ -171,7 +250,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
     )
     group.add_argument(
         "--token-file",
-        type=Path,
+        type=path_arg,
         default=default(None),
         metavar="PATH",
         help=f"read the token from this file instead of {TOKEN_ENV}",
@@ -208,4 +287,5 @@ def add_command(
     **kwargs: Any,
 ) -> argparse.ArgumentParser:
     """Add the command ``name``, accepting the global options too."""
+    kwargs.setdefault("formatter_class", HelpFormatter)
     return commands.add_parser(name, parents=[common], **kwargs)

@@ -8,6 +8,7 @@ added to the model becomes a column without a change here.
 
 from __future__ import annotations
 
+import textwrap
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ __all__ = [
     "cell",
     "check_header",
     "column",
+    "provision_description",
 ]
 
 
@@ -180,3 +182,37 @@ def check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
     if missing:
         msg = f"{path}: missing required column(s): {', '.join(missing)}"
         raise ValueError(msg)
+
+
+def provision_description() -> str:
+    """``monuv cameras provision --help``'s description: it names the columns, and the
+    fields of the results file, from the models themselves (no stale copy)."""
+    from .results import RESULT_FIELDS, STATUSES  # noqa: PLC0415 - beside the columns
+
+    required = " and ".join(REQUIRED_COLUMNS)
+    optional = ", ".join(OPTIONAL_COLUMNS[:-1]) + f" and {OPTIONAL_COLUMNS[-1]}"
+    first = (
+        f"Create one camera per row of FILE.csv. The first line names the columns:"
+        f" {required} are required; {optional} are optional (manufacturer and"
+        " camera_model give those ids by name: see `monuv cameras options`)."
+        " Empty cells are left out. A row that does not validate is recorded as failed"
+        " without being sent. At most --concurrency creates are in flight at once, and"
+        " the file is read only as fast as they complete."
+    )
+    statuses = "|".join(STATUSES)
+    recorded = ", ".join(
+        f"status {statuses}" if name == "status" else name for name in RESULT_FIELDS
+    )
+    second = (
+        f"The results file is a report, one line per input row in input order ({recorded}),"
+        " rewritten whole at the end and on interrupt. A journal beside it"
+        " (RESULTS.journal) records each create durably before it is sent and after its"
+        " answer, so a re-run (same files) skips rows created before and never sends a"
+        " create twice, whatever instant the process died at: a row that was in flight"
+        " then, or whose answer was lost (a timeout, a reset connection, a 5xx), is"
+        " 'unknown: may exist, check Monuv' and is sent again only with --resend-unknown,"
+        " after checking. Do not reorder the file between runs. SIGINT, SIGTERM and"
+        " SIGHUP stop the run cleanly (exit 128+signal). Exits 1 if any row failed, is"
+        " unknown or was not sent."
+    )
+    return "\n\n".join(textwrap.fill(text, 76, break_on_hyphens=False) for text in (first, second))

@@ -9,22 +9,22 @@ client nor aiohttp nor the simulator.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-import textwrap
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from collections.abc import Callable
 
 from .args import (
     TOKEN_ENV,
     Context,
     Handler,
+    HelpFormatter,
+    RawDescriptionHelpFormatter,
     add_command,
     add_global_options,
     count_arg,
     date_arg,
     latency_arg,
+    path_arg,
+    poll_interval_arg,
     port_arg,
     positive_int,
     rate_arg,
@@ -33,14 +33,12 @@ from .args import (
     types_arg,
 )
 
-
-def poll_interval_arg(text: str) -> float:
-    """``--poll-interval``: seconds, at least the watch's minimum (1)."""
-    value = seconds_arg(text)
-    if value < 1.0:
-        msg = f"not at least 1 second: {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+# `from typing import TYPE_CHECKING` would load typing (~5 ms, a tenth of
+# `monuv --help`); type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, NoReturn
 
 
 __all__ = ["build_parser"]
@@ -57,6 +55,8 @@ def _lazy(module: str, name: str) -> Handler:
     """
 
     async def handler(ctx: Context) -> int:
+        import importlib  # noqa: PLC0415 - not loaded yet on the way to --help
+
         command: Handler = getattr(importlib.import_module(f".{module}", __package__), name)
         return await command(ctx)
 
@@ -102,43 +102,11 @@ class _ProvisionHelp(_PrintAndExit):
         values: object,
         option_string: str | None = None,
     ) -> NoReturn:
-        parser.description = _provision_help()
+        from .columns import provision_description  # noqa: PLC0415 - loads attrs
+
+        parser.description = provision_description()
         parser.print_help()
         parser.exit()
-
-
-def _provision_help() -> str:
-    # The columns come from NewCamera and Outcome (see .columns, .results): no stale copy.
-    from .columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS  # noqa: PLC0415 - loads attrs
-    from .results import RESULT_FIELDS, STATUSES  # noqa: PLC0415 - beside the columns
-
-    required = " and ".join(REQUIRED_COLUMNS)
-    optional = ", ".join(OPTIONAL_COLUMNS[:-1]) + f" and {OPTIONAL_COLUMNS[-1]}"
-    first = (
-        f"Create one camera per row of FILE.csv. The first line names the columns:"
-        f" {required} are required; {optional} are optional (manufacturer and"
-        " camera_model give those ids by name: see `monuv cameras options`)."
-        " Empty cells are left out. A row that does not validate is recorded as failed"
-        " without being sent. At most --concurrency creates are in flight at once, and"
-        " the file is read only as fast as they complete."
-    )
-    statuses = "|".join(STATUSES)
-    recorded = ", ".join(
-        f"status {statuses}" if name == "status" else name for name in RESULT_FIELDS
-    )
-    second = (
-        f"The results file is a report, one line per input row in input order ({recorded}),"
-        " rewritten whole at the end and on interrupt. A journal beside it"
-        " (RESULTS.journal) records each create durably before it is sent and after its"
-        " answer, so a re-run (same files) skips rows created before and never sends a"
-        " create twice, whatever instant the process died at: a row that was in flight"
-        " then, or whose answer was lost (a timeout, a reset connection, a 5xx), is"
-        " 'unknown: may exist, check Monuv' and is sent again only with --resend-unknown,"
-        " after checking. Do not reorder the file between runs. SIGINT, SIGTERM and"
-        " SIGHUP stop the run cleanly (exit 128+signal). Exits 1 if any row failed, is"
-        " unknown or was not sent."
-    )
-    return "\n\n".join(textwrap.fill(text, 76, break_on_hyphens=False) for text in (first, second))
 
 
 def _add_seed_options(simulate: argparse.ArgumentParser) -> None:
@@ -192,9 +160,21 @@ def _add_seed_options(simulate: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``monuv`` argument parser."""
+_Fill = Callable[[argparse.ArgumentParser, argparse.ArgumentParser], None]
+"""What adds a command's arguments, given its parser and the shared options' parser."""
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``monuv`` argument parser; the one for the command line ``argv``, if given.
+
+    Given ``argv``, only the commands it names are built in full. The others
+    get their name and help line alone: all that ``monuv --help`` shows of
+    them, and all argparse needs, since it only ever enters the command the
+    line names (matched whole). That spares ``--help``, ``--version`` and each
+    command building a dozen parsers they never use, ~5 ms of the start-up.
+    """
     parser = argparse.ArgumentParser(
+        formatter_class=HelpFormatter,
         prog="monuv",
         description="Command-line client for the Monuv partner API (cloud video).",
         epilog=(
@@ -207,24 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_options(parser, defaults=True)
     # Accepted after the command too (`monuv events ... -v`); there they
     # default to "not given", so they never undo what came before the command.
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     add_global_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_, fill in _COMMANDS:
+        if argv is None or name in argv:
+            fill(add_command(commands, common, name, help=help_), common)
+        else:
+            commands.add_parser(name, help=help_, add_help=False)
+    return parser
 
-    events = add_command(
-        commands,
-        common,
-        "events",
-        help="write every event of a date window, or follow new ones (JSON lines, CSV, SQLite)",
-        description=(
-            "Write every event from --since to --until (whole days, Monuv's time zone),"
-            " or with --follow every new event until interrupted, to stdout or --output."
-            " A summary goes to stderr at the end, and a progress line too when stderr"
-            " is a terminal. Killed at any moment (even kill -9) and run again with the"
-            " same options, a run with --checkpoint (or an SQLite output) writes every"
-            " event exactly once; SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 128 +"
-            " signal)."
-        ),
+
+def _events(events: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    events.description = (
+        "Write every event from --since to --until (whole days, Monuv's time zone),"
+        " or with --follow every new event until interrupted, to stdout or --output."
+        " A summary goes to stderr at the end, and a progress line too when stderr"
+        " is a terminal. Killed at any moment (even kill -9) and run again with the"
+        " same options, a run with --checkpoint (or an SQLite output) writes every"
+        " event exactly once; SIGINT, SIGTERM and SIGHUP stop it cleanly (exit 128 +"
+        " signal)."
     )
     events.add_argument(
         "--since", type=date_arg, metavar="DATE", help="YYYY-MM-DD (required unless --follow)"
@@ -242,10 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="output format (jsonl; sqlite for an --output named *.db, *.sqlite, *.sqlite3)",
     )
-    events.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    events.add_argument("--output", type=path_arg, metavar="FILE", help="write here, not to stdout")
     events.add_argument(
         "--checkpoint",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help=(
             "save progress here with each commit, and resume from it if it exists (needs"
@@ -256,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events.add_argument(
         "--snapshots",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help=(
             "also save each event's image as DIR/<event id>.jpg (an event is written once"
@@ -287,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events.set_defaults(handler=_lazy("events", "events_command"))
 
-    cameras = add_command(commands, common, "cameras", help="camera options; bulk camera creation")
+
+def _cameras(cameras: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     camera_commands = cameras.add_subparsers(dest="action", metavar="ACTION", required=True)
     options = add_command(
         camera_commands,
@@ -307,14 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
         common,
         "provision",
         help="create cameras from a CSV file (resumable)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
         add_help=False,
     )
     provision.add_argument("-h", "--help", action=_ProvisionHelp, help="show this help and exit")
-    provision.add_argument("file", type=Path, metavar="FILE.csv", help="one camera per row")
+    provision.add_argument("file", type=path_arg, metavar="FILE.csv", help="one camera per row")
     provision.add_argument(
         "--results",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="where outcomes are recorded (default: beside the input, cams.results.csv"
         " for cams.csv)",
@@ -326,11 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     provision.set_defaults(handler=_lazy("provision", "provision_command"))
 
-    for noun, key, metavar, key_type in (
-        ("clients", "document", "DOCUMENT", str),
-        ("users", "user_id", "ID", positive_int),
-    ):
-        group = add_command(commands, common, noun, help=f"block or unblock {noun}")
+
+def _blocking(noun: str, key: str, metavar: str, key_type: Callable[[str], object]) -> _Fill:
+    """``monuv clients`` or ``monuv users``: block and unblock one."""
+
+    def fill(group: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
         actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
         for action in ("block", "unblock"):
             sub = add_command(actions, common, action, help=f"{action} one of the partner's {noun}")
@@ -338,16 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(key, type=key_type, metavar=metavar, help=what)
             sub.set_defaults(handler=_lazy("admin", "block_command"), noun=noun)
 
-    simulate = add_command(
-        commands,
-        common,
-        "simulate",
-        help="serve the Monuv simulator until interrupted",
-        description=(
-            "Serve an in-memory Monuv API (monuv_async.testing.MonuvSimulator) until"
-            f" SIGINT/SIGTERM. It accepts the token of {TOKEN_ENV} / --token-file,"
-            " or else the demo token."
-        ),
+    return fill
+
+
+def _simulate(simulate: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    simulate.description = (
+        "Serve an in-memory Monuv API (monuv_async.testing.MonuvSimulator) until"
+        f" SIGINT/SIGTERM. It accepts the token of {TOKEN_ENV} / --token-file,"
+        " or else the demo token."
     )
     simulate.add_argument("--host", default="127.0.0.1", help="address to bind (%(default)s)")
     simulate.add_argument("--port", type=port_arg, default=8080, help="port (%(default)s; 0: any)")
@@ -361,16 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_seed_options(simulate)
     simulate.set_defaults(handler=_lazy("simulate", "simulate_command"))
 
-    demo = add_command(
-        commands,
-        common,
-        "demo",
-        help="a full tour against an in-process simulator (no token, no network)",
-        description=(
-            "Start a simulator in-process, create a client with users, create cameras"
-            " concurrently, read every event of the last 7 days, follow new events live"
-            " for a few seconds, and summarise."
-        ),
+
+def _demo(demo: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    demo.description = (
+        "Start a simulator in-process, create a client with users, create cameras"
+        " concurrently, read every event of the last 7 days, follow new events live"
+        " for a few seconds, and summarise."
     )
     demo.add_argument(
         "--cameras", type=positive_int, default=24, metavar="N", help="cameras to create (24)"
@@ -390,4 +367,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="then follow new events live for this long, with watch_events (%(default)s; 0: no)",
     )
     demo.set_defaults(handler=_lazy("simulate", "demo_command"))
-    return parser
+
+
+# The commands in the order --help lists them: name, help line, what adds the rest.
+_COMMANDS: tuple[tuple[str, str, _Fill], ...] = (
+    (
+        "events",
+        "write every event of a date window, or follow new ones (JSON lines, CSV, SQLite)",
+        _events,
+    ),
+    ("cameras", "camera options; bulk camera creation", _cameras),
+    ("clients", "block or unblock clients", _blocking("clients", "document", "DOCUMENT", str)),
+    ("users", "block or unblock users", _blocking("users", "user_id", "ID", positive_int)),
+    ("simulate", "serve the Monuv simulator until interrupted", _simulate),
+    ("demo", "a full tour against an in-process simulator (no token, no network)", _demo),
+)
