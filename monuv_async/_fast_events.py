@@ -13,9 +13,11 @@ the plain JSON type the API documents, and builds the same frozen
 * ``event_at`` from a table of validated hours (``"DD/MM/YYYY HH"``, each
   read once by the strict :func:`~monuv_async._wire.parse_event_at`) plus a
   table of the 3,600 canonical ``":MM:SS"`` offsets;
-* each :class:`Event` made by ``object.__new__`` and its slots' descriptors,
-  in a loop generated from ``attrs.fields(Event)``: the result is a real,
-  frozen, equal ``Event``, only without the per-call ``__init__`` overhead.
+* each :class:`Event` filled as an instance of a private, mutable subclass
+  of the same layout (plain attribute stores, straight into the slots), in
+  a loop generated from ``attrs.fields(Event)``, then re-classed: the result
+  is a real, frozen, equal ``Event``, without the per-call ``__init__`` or
+  descriptor-call overhead.
 
 Anything else (an unknown key, a number as a string, an unreadable time,
 impossible counts, the page wrapped unusually) returns ``None`` and the
@@ -90,14 +92,15 @@ def _builder_source(
     raises ``KeyError``, which the reader takes as "not plainly valid".
     """
     body = []
-    for index, field in enumerate(fields):
+    for field in fields:
+        target = f"event.{field.name}"
         if field.name == "event_at":
             # Subscripts, not .get() and a test: no method call per event.
-            value = "base + clock[at[13:]]"
+            body.append(f"        {target} = base + clock[at[13:]]")
         elif field.name in WIRE_TYPES:
             kind, required, shared = WIRE_TYPES[field.name]
             if not checked and not shared:
-                body.append(f"        set_{index}(event, {access(field.name)})")
+                body.append(f"        {target} = {access(field.name)}")
                 continue
             body.append(f"        value = {access(field.name)}")
             if checked and required:
@@ -108,12 +111,11 @@ def _builder_source(
                 body.append("            return None")
             if shared:
                 body.append("        value = share(value, value)")
-            value = "value"
+            body.append(f"        {target} = value")
         elif _default(field) is not attrs.NOTHING:
-            value = f"default_{index}"
+            body.append(f"        {target} = default_{field.name}")
         else:
             return None  # a field the wire does not fill and that has no default
-        body.append(f"        set_{index}(event, {value})")
     row_check = (
         [
             "        if type(row) is not dict or not event_keys >= row.keys():",
@@ -124,7 +126,7 @@ def _builder_source(
     )
     at_check = ["        if type(at) is not str:", "            return None"] if checked else []
     lines = [
-        "def build(rows, hour, new, cls):",
+        "def build(rows, hour, building, cls):",
         "    out = []",
         "    append = out.append",
         "    for row in rows:",
@@ -137,12 +139,31 @@ def _builder_source(
         "            base = hour(at[:13])",
         "            if base is None:",
         "                return None",
-        "        event = new(cls)",
+        "        event = building()",
         *body,
+        "        event.__class__ = cls",
         "        append(event)",
         "    return out",
     ]
     return "\n".join(lines)
+
+
+class _Building(Event):
+    """An :class:`Event` under construction: its slots set as plain attributes.
+
+    Same layout as ``Event`` (no slot of its own), so each instance becomes a
+    real ``Event`` by assigning ``__class__`` once filled. Why: with
+    ``object.__setattr__`` as its ``__setattr__`` the interpreter stores each
+    field straight into its slot, where a frozen ``Event``'s slots can only be
+    set through their descriptors' ``__set__``, an argument tuple and three C
+    calls per field.
+    """
+
+    __slots__ = ()
+    __init__ = object.__init__
+    # Both, or the interpreter keeps calling through Python for either.
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
 
 
 class _Reader:
@@ -165,9 +186,8 @@ class _Reader:
             "share": self._shared.setdefault,
             "event_keys": _EVENT_KEYS,
         }
-        for index, field in enumerate(fields):
-            namespace[f"set_{index}"] = getattr(Event, field.name).__set__
-            namespace[f"default_{index}"] = _default(field)
+        for field in fields:
+            namespace[f"default_{field.name}"] = _default(field)
         exec(source, namespace)  # noqa: S102 - generated from the model's own fields
         self._build = namespace["build"]
         self._decode = _msgspec_decoder() if use_msgspec else None
@@ -231,7 +251,7 @@ class _Reader:
         assert self._build is not None
         if len(self._shared) >= _SHARED_KEPT:
             self._shared.clear()
-        events = self._build(rows, self._hour, object.__new__, Event)
+        events = self._build(rows, self._hour, _Building, Event)
         if events is None:
             return None
         return EventPage(*counts, tuple(events))
