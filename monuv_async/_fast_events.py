@@ -99,8 +99,9 @@ def _builder_source(
             body.append(f"        {target} = base + clock[at[13:]]")
         elif field.name in WIRE_TYPES:
             kind, required, shared = WIRE_TYPES[field.name]
-            if not checked and not shared:
-                body.append(f"        {target} = {access(field.name)}")
+            if not checked:
+                wire = access(field.name)
+                body.append(f"        {target} = {f'strings[{wire}]' if shared else wire}")
                 continue
             body.append(f"        value = {access(field.name)}")
             if checked and required:
@@ -109,9 +110,7 @@ def _builder_source(
             elif checked:
                 body.append(f"        if value is not None and type(value) is not {kind.__name__}:")
                 body.append("            return None")
-            if shared:
-                body.append("        value = share(value, value)")
-            body.append(f"        {target} = value")
+            body.append(f"        {target} = {'strings[value]' if shared else 'value'}")
         elif _default(field) is not attrs.NOTHING:
             body.append(f"        {target} = default_{field.name}")
         else:
@@ -129,16 +128,22 @@ def _builder_source(
         "def build(rows, hour, building, cls):",
         "    out = []",
         "    append = out.append",
+        "    last = None",
         "    for row in rows:",
         *row_check,
         f"        at = {access('event_at')}",
         *at_check,
-        "        try:",
-        "            base = hours[at[:13]]",
-        "        except KeyError:",  # a new hour: read once by the strict reader
-        "            base = hour(at[:13])",
-        "            if base is None:",
-        "                return None",
+        # Events come newest first, mostly many to an hour: comparing the
+        # hour with the last one's costs less than hashing it every time.
+        "        prefix = at[:13]",
+        "        if prefix != last:",
+        "            try:",
+        "                base = hours[prefix]",
+        "            except KeyError:",  # a new hour: read once by the strict reader
+        "                base = hour(prefix)",
+        "                if base is None:",
+        "                    return None",
+        "            last = prefix",
         "        event = building()",
         *body,
         "        event.__class__ = cls",
@@ -146,6 +151,18 @@ def _builder_source(
         "    return out",
     ]
     return "\n".join(lines)
+
+
+class _Shared(dict[str | None, str | None]):
+    """One string object per distinct value: ``strings[value]`` is the first one seen.
+
+    A subscript, not ``setdefault``: a value seen before costs a lookup and
+    no call.
+    """
+
+    def __missing__(self, key: str | None) -> str | None:
+        self[key] = key
+        return key
 
 
 class _Building(Event):
@@ -173,7 +190,7 @@ class _Reader:
         self._tz = tz
         self._hours: dict[str, datetime] = {}
         fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(Event)
-        self._shared: dict[str | None, str | None] = {}
+        self._shared = _Shared()
         source = _builder_source(
             fields, _attribute if use_msgspec else _key, checked=not use_msgspec
         )
@@ -183,7 +200,7 @@ class _Reader:
         namespace: dict[str, Any] = {
             "hours": self._hours,
             "clock": _CLOCK,
-            "share": self._shared.setdefault,
+            "strings": self._shared,
             "event_keys": _EVENT_KEYS,
         }
         for field in fields:
