@@ -13,9 +13,11 @@ the plain JSON type the API documents, and builds the same frozen
 * ``event_at`` from a table of validated hours (``"DD/MM/YYYY HH"``, each
   read once by the strict :func:`~monuv_async._wire.parse_event_at`) plus a
   table of the 3,600 canonical ``":MM:SS"`` offsets;
-* each :class:`Event` made by ``object.__new__`` and its slots' descriptors,
-  in a loop generated from ``attrs.fields(Event)``: the result is a real,
-  frozen, equal ``Event``, only without the per-call ``__init__`` overhead.
+* each :class:`Event` filled as an instance of a private, mutable subclass
+  of the same layout (plain attribute stores, straight into the slots), in
+  a loop generated from ``attrs.fields(Event)``, then re-classed: the result
+  is a real, frozen, equal ``Event``, without the per-call ``__init__`` or
+  descriptor-call overhead.
 
 Anything else (an unknown key, a number as a string, an unreadable time,
 impossible counts, the page wrapped unusually) returns ``None`` and the
@@ -90,14 +92,16 @@ def _builder_source(
     raises ``KeyError``, which the reader takes as "not plainly valid".
     """
     body = []
-    for index, field in enumerate(fields):
+    for field in fields:
+        target = f"event.{field.name}"
         if field.name == "event_at":
             # Subscripts, not .get() and a test: no method call per event.
-            value = "base + clock[at[13:]]"
+            body.append(f"        {target} = base + clock[at[13:]]")
         elif field.name in WIRE_TYPES:
             kind, required, shared = WIRE_TYPES[field.name]
-            if not checked and not shared:
-                body.append(f"        set_{index}(event, {access(field.name)})")
+            if not checked:
+                wire = access(field.name)
+                body.append(f"        {target} = {f'strings[{wire}]' if shared else wire}")
                 continue
             body.append(f"        value = {access(field.name)}")
             if checked and required:
@@ -106,14 +110,11 @@ def _builder_source(
             elif checked:
                 body.append(f"        if value is not None and type(value) is not {kind.__name__}:")
                 body.append("            return None")
-            if shared:
-                body.append("        value = share(value, value)")
-            value = "value"
+            body.append(f"        {target} = {'strings[value]' if shared else 'value'}")
         elif _default(field) is not attrs.NOTHING:
-            value = f"default_{index}"
+            body.append(f"        {target} = default_{field.name}")
         else:
             return None  # a field the wire does not fill and that has no default
-        body.append(f"        set_{index}(event, {value})")
     row_check = (
         [
             "        if type(row) is not dict or not event_keys >= row.keys():",
@@ -124,25 +125,62 @@ def _builder_source(
     )
     at_check = ["        if type(at) is not str:", "            return None"] if checked else []
     lines = [
-        "def build(rows, hour, new, cls):",
+        "def build(rows, hour, building, cls):",
         "    out = []",
         "    append = out.append",
+        "    last = None",
         "    for row in rows:",
         *row_check,
         f"        at = {access('event_at')}",
         *at_check,
-        "        try:",
-        "            base = hours[at[:13]]",
-        "        except KeyError:",  # a new hour: read once by the strict reader
-        "            base = hour(at[:13])",
-        "            if base is None:",
-        "                return None",
-        "        event = new(cls)",
+        # Events come newest first, mostly many to an hour: comparing the
+        # hour with the last one's costs less than hashing it every time.
+        "        prefix = at[:13]",
+        "        if prefix != last:",
+        "            try:",
+        "                base = hours[prefix]",
+        "            except KeyError:",  # a new hour: read once by the strict reader
+        "                base = hour(prefix)",
+        "                if base is None:",
+        "                    return None",
+        "            last = prefix",
+        "        event = building()",
         *body,
+        "        event.__class__ = cls",
         "        append(event)",
         "    return out",
     ]
     return "\n".join(lines)
+
+
+class _Shared(dict[str | None, str | None]):
+    """One string object per distinct value: ``strings[value]`` is the first one seen.
+
+    A subscript, not ``setdefault``: a value seen before costs a lookup and
+    no call.
+    """
+
+    def __missing__(self, key: str | None) -> str | None:
+        self[key] = key
+        return key
+
+
+class _Building(Event):
+    """An :class:`Event` under construction: its slots set as plain attributes.
+
+    Same layout as ``Event`` (no slot of its own), so each instance becomes a
+    real ``Event`` by assigning ``__class__`` once filled. Why: with
+    ``object.__setattr__`` as its ``__setattr__`` the interpreter stores each
+    field straight into its slot, where a frozen ``Event``'s slots can only be
+    set through their descriptors' ``__set__``, an argument tuple and three C
+    calls per field.
+    """
+
+    __slots__ = ()
+    __init__ = object.__init__
+    # Both, or the interpreter keeps calling through Python for either.
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
 
 
 class _Reader:
@@ -152,7 +190,7 @@ class _Reader:
         self._tz = tz
         self._hours: dict[str, datetime] = {}
         fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(Event)
-        self._shared: dict[str | None, str | None] = {}
+        self._shared = _Shared()
         source = _builder_source(
             fields, _attribute if use_msgspec else _key, checked=not use_msgspec
         )
@@ -162,12 +200,11 @@ class _Reader:
         namespace: dict[str, Any] = {
             "hours": self._hours,
             "clock": _CLOCK,
-            "share": self._shared.setdefault,
+            "strings": self._shared,
             "event_keys": _EVENT_KEYS,
         }
-        for index, field in enumerate(fields):
-            namespace[f"set_{index}"] = getattr(Event, field.name).__set__
-            namespace[f"default_{index}"] = _default(field)
+        for field in fields:
+            namespace[f"default_{field.name}"] = _default(field)
         exec(source, namespace)  # noqa: S102 - generated from the model's own fields
         self._build = namespace["build"]
         self._decode = _msgspec_decoder() if use_msgspec else None
@@ -231,7 +268,7 @@ class _Reader:
         assert self._build is not None
         if len(self._shared) >= _SHARED_KEPT:
             self._shared.clear()
-        events = self._build(rows, self._hour, object.__new__, Event)
+        events = self._build(rows, self._hour, _Building, Event)
         if events is None:
             return None
         return EventPage(*counts, tuple(events))
