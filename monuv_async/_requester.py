@@ -17,6 +17,7 @@ import asyncio
 import copy
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from datetime import tzinfo
@@ -106,6 +107,7 @@ class Requester:
         self._max_response_bytes = max_response_bytes
         self._max_snapshot_bytes = max_snapshot_bytes
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None  # where _loop was first seen running
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self._on_request = on_request
         self._on_response = on_response
@@ -168,7 +170,7 @@ class Requester:
             return
         root = self._root  # views share the client's loop, like its semaphore
         if root._loop is None:
-            root._loop = loop
+            root._loop, root._thread = loop, threading.get_ident()
         elif root._loop is not loop:
             # Its semaphore, rate limiter and connections belong to the first loop:
             # used here they fail with a bare "Event loop is closed" or hang.
@@ -200,7 +202,18 @@ class Requester:
         ``read=None`` reads it as ``spec`` says (:func:`read_response`).
         """
         root = self._root
-        if root._closed or root._loop is not asyncio.get_running_loop():
+        loop = root._loop
+        # Not asyncio.get_running_loop(): it makes a getpid() system call each
+        # time. One loop runs per thread, so the first loop, running, in the
+        # thread it was first seen in, is the running one (unless it was
+        # stopped and restarted in another thread meanwhile); any doubt (a
+        # closed or stopped loop, another thread) takes the exact check.
+        if (
+            root._closed
+            or loop is None
+            or root._thread != threading.get_ident()
+            or not loop.is_running()
+        ):
             self.check_open()  # raises, or notes the first loop
         operation, method = spec.op, spec.method
         # The request line is built only if something reads it: a log record, a
