@@ -9,8 +9,13 @@ are created up front):
 * raw aiohttp: one session limited to 64 connections, ``GET
   /api/user/block/{token}/{id}``, ``orjson.loads`` and a check of ``code``.
 
-Interleaved over several rounds; quoted: the median client CPU per request of
-each, and the difference (the library's overhead per call).
+Interleaved over several rounds, the order swapped for half of them (so that
+neither always runs first, right after a collection); quoted: the median
+client CPU per request of each, and the library's overhead per call as the
+median of the differences within each round, where the two ran back to back
+(a swing of the machine's load between rounds, the usual noise on a shared
+machine, falls on both sides of each difference). The difference of the two
+medians is shown too.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 
 from monuv_async import MonuvClient
 
-from . import Check, Report, table
+from . import Check, Report, median, table
 from ._measure import Samples, interleave
 from ._pages import PagesConfig
 from ._pages_server import start_pages_server
@@ -51,7 +56,17 @@ class CallsResult:
 
     @property
     def overhead_us(self) -> float:
-        """Library minus raw, median client CPU per request, in microseconds."""
+        """Library minus raw, client CPU per request within each round, the median, in us."""
+        return median(self.differences_us())
+
+    def differences_us(self) -> list[float]:
+        """Library minus raw, client CPU per request, round by round, in microseconds."""
+        pairs = zip(self.samples["library"].runs, self.samples["raw"].runs, strict=True)
+        return [(lib.cpu / lib.count - raw.cpu / raw.count) * 1e6 for lib, raw in pairs]
+
+    @property
+    def overhead_of_medians_us(self) -> float:
+        """Library minus raw, of the median client CPU per request of each, in us."""
         return self.samples["library"].cpu_us_each() - self.samples["raw"].cpu_us_each()
 
 
@@ -91,7 +106,12 @@ async def measure(
             "raw": many(raw.block_user, calls, concurrency),
             "library": many(monuv.block_user, calls, concurrency),
         }
-        samples = await interleave(contenders, rounds, expect=calls)
+        first = await interleave(contenders, rounds - rounds // 2, expect=calls)
+        samples = first
+        if rounds // 2:
+            swapped = dict(reversed(contenders.items()))
+            second = await interleave(swapped, rounds // 2, expect=calls)
+            samples = {name: Samples(first[name].runs + second[name].runs) for name in first}
     finally:
         await raw.aclose()
         await monuv.aclose()
@@ -124,7 +144,10 @@ def report(result: CallsResult) -> Report:
             rows,
         ),
         "",
-        f"library overhead: {result.overhead_us:+.1f} us of client CPU per request",
+        f"library overhead: {result.overhead_us:+.1f} us of client CPU per request "
+        "(median of the rounds' differences: "
+        + " ".join(f"{d:+.0f}" for d in result.differences_us())
+        + f"; difference of the medians {result.overhead_of_medians_us:+.1f})",
     ]
     checks = [
         Check(

@@ -17,6 +17,7 @@ import asyncio
 import copy
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from datetime import tzinfo
@@ -31,7 +32,7 @@ from yarl import URL
 from ._context import RequestContext
 from ._endpoints import Spec, origin_of
 from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo, call_hook
-from ._ratelimit import RateLimiter
+from ._ratelimit import Places, RateLimiter
 from ._redact import Redactor, register
 from ._response import read_response
 from ._snapshots import download_once, request_line
@@ -67,7 +68,7 @@ class _Try:
 
     def __init__(self, attempt: int) -> None:
         self.attempt = attempt
-        self.started = time.perf_counter()  # reset once the place is held
+        self.started = 0.0  # set once the place is held: nothing fails before
         self.status: int | None = None
 
 
@@ -99,18 +100,21 @@ class Requester:
         self._timeout = timeout
         self._retry = retry
         self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._semaphore = Places(max_concurrency)
         self._tz = tz
         # Registered so that `redact_url` (a tracer's url_filter) knows the token.
         self._redact = register(Redactor(token))
         self._max_response_bytes = max_response_bytes
         self._max_snapshot_bytes = max_snapshot_bytes
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None  # where _loop was first seen running
         self._rng = random.Random()  # noqa: S311 - jitter, not crypto
         self._on_request = on_request
         self._on_response = on_response
         # A view's own limiter, waited before the shared bounds (see with_options).
         self._view_limiter: RateLimiter | None = None
+        # No limiter to wait for: a try with a free place starts without a coroutine.
+        self._unlimited = self._limiter is None
         self._root = self
         self._closed = False
         self.stats = ClientStats()
@@ -152,6 +156,7 @@ class Requester:
             view._retry = retry
         if rate_limit is not None:
             view._view_limiter = RateLimiter(rate_limit)
+            view._unlimited = False
         return view
 
     def check_open(self) -> None:
@@ -165,7 +170,7 @@ class Requester:
             return
         root = self._root  # views share the client's loop, like its semaphore
         if root._loop is None:
-            root._loop = loop
+            root._loop, root._thread = loop, threading.get_ident()
         elif root._loop is not loop:
             # Its semaphore, rate limiter and connections belong to the first loop:
             # used here they fail with a bare "Event loop is closed" or hang.
@@ -182,39 +187,52 @@ class Requester:
         Not a coroutine itself: it hands back :meth:`exchange`'s, so a call
         is one coroutine layer less, resumed at every step of its request.
         """
-        tz = self._tz
-
-        def read(answer: Answer, context: RequestContext) -> T:
-            return read_response(
-                spec, answer.status, answer.headers, answer.body, tz=tz, context=context
-            )
-
-        return self.exchange(spec, spec.body(), read=read, idempotent=spec.idempotent)
+        return self.exchange(spec, spec.body(), read=None, idempotent=spec.idempotent)
 
     async def exchange(
         self,
         spec: Spec[Any],
         body: bytes | None,
         *,
-        read: Callable[[Answer, RequestContext], T],
+        read: Callable[[Answer, RequestContext], T] | None,
         idempotent: bool,
     ) -> T:
-        """Send ``spec``'s request with ``body``, and ``read`` each answer, retrying."""
-        self.check_open()
+        """Send ``spec``'s request with ``body``, and ``read`` each answer, retrying.
+
+        ``read=None`` reads it as ``spec`` says (:func:`read_response`).
+        """
+        root = self._root
+        loop = root._loop
+        # Not asyncio.get_running_loop(): it makes a getpid() system call each
+        # time. One loop runs per thread, so the first loop, running, in the
+        # thread it was first seen in, is the running one (unless it was
+        # stopped and restarted in another thread meanwhile); any doubt (a
+        # closed or stopped loop, another thread) takes the exact check.
+        if (
+            root._closed
+            or loop is None
+            or root._thread != threading.get_ident()
+            or not loop.is_running()
+        ):
+            self.check_open()  # raises, or notes the first loop
         operation, method = spec.op, spec.method
         # The request line is built only if something reads it: a log record, a
         # hook, an error. Logging is looked up once per call, not once per try.
         context = RequestContext.describing(spec, self._origin.prefix, self._redact)
         debug = logger.isEnabledFor(logging.DEBUG)
+        tz = self._tz
         attempt = 0
         while True:
             attempt += 1
             this = _Try(attempt)
             answer: Answer | None = None
             try:
-                # One coroutine, the slot inlined: every layer between the caller
-                # and aiohttp is resumed again at each step of every request.
-                await self._enter(operation, method, context, this)
+                # A free place and no limiter: taken here, with no coroutine of
+                # its own, as every try of every request must.
+                if self._unlimited and self._semaphore.take_now():
+                    self._started(operation, method, context, this)
+                else:
+                    await self._enter(operation, method, context, this)
                 try:
                     # The URL, token included, is built inline and never held in a
                     # local: error reporters that capture the locals of a
@@ -240,12 +258,20 @@ class Requester:
                 if len(answer.body) > self._max_response_bytes:  # a transport that does not cap
                     raise too_large(self._max_response_bytes, context)
                 # Read outside the slot: building models is CPU work, not a request in flight.
-                result = read(answer, context)
+                result: T
+                if read is None:
+                    # No locals for its parts: the answer leaves the frame on failure.
+                    result = read_response(
+                        spec, answer.status, answer.headers, answer.body, tz=tz, context=context
+                    )
+                else:
+                    result = read(answer, context)
             except MonuvError as error:
                 answer = None  # the raw answer stays out of the frame's locals
                 delay = self._failed(error, context, this, operation, method, idempotent=idempotent)
             else:
-                self._ended(operation, method, context, this, None, will_retry=False)
+                if self._on_response is not None:
+                    self._ended(operation, method, context, this, None, will_retry=False)
                 return result
             # Outside the semaphore: a request waiting to retry holds no slot.
             await _sleep(delay)
@@ -343,7 +369,7 @@ class Requester:
         if self._view_limiter is not None:
             # Before the semaphore: a view's slow rate never holds a shared place.
             await self._view_limiter.acquire()
-        await self._semaphore.acquire()
+        await self._semaphore.take()
         if self._limiter is not None:
             # The start slot is taken once a place is held: taken before, the
             # slots of requests queued for the semaphore would all come due
@@ -351,12 +377,16 @@ class Requester:
             try:
                 await self._limiter.acquire()
             except BaseException:  # cancelled while waiting: the place goes back
-                self._semaphore.release()
+                self._semaphore.give()
                 raise
+        self._started(operation, method, context, this)
+
+    def _started(self, operation: str, method: str, context: RequestContext, this: _Try) -> None:
+        """Count a try that holds its place and start slot, and tell the request hook."""
         stats = self.stats
         stats.requests += 1
-        stats.in_flight += 1
-        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        in_flight = stats.in_flight = stats.in_flight + 1
+        stats.max_in_flight = max(stats.max_in_flight, in_flight)
         this.started = time.perf_counter()
         if self._on_request is not None:
             info = RequestInfo(operation, method, context.line, this.attempt)
@@ -365,4 +395,4 @@ class Requester:
     def _leave(self) -> None:
         """Give back the place :meth:`_enter` took."""
         self.stats.in_flight -= 1
-        self._semaphore.release()
+        self._semaphore.give()

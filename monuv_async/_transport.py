@@ -165,7 +165,10 @@ class AiohttpTransport:
         """Send one request and read its whole answer; see :meth:`Transport.send`."""
         failure: TransportError
         try:
-            async with self.session.request(
+            # Awaited, not entered: `async with` adds four coroutines per request
+            # (the manager's and the response's enter and exit), and the finally
+            # below does what their exit does: release, then wait for the writer.
+            response = await self.session.request(
                 method,
                 url,
                 data=body,
@@ -176,9 +179,22 @@ class AiohttpTransport:
                 allow_redirects=False,
                 # A caller's session may raise for statuses itself: they are ours to read.
                 raise_for_status=False,
-            ) as response:
-                payload = await self._read(response, context)
+            )
+            try:
+                content = response.content
+                if content.is_eof():
+                    # All of it has arrived (a small answer comes with its head):
+                    # taken as it lies, without a read coroutine per chunk. It is
+                    # already in memory, so the cap is checked on what is there.
+                    payload = content.read_nowait()
+                    if len(payload) > self._max_response_bytes:
+                        raise too_large(self._max_response_bytes, context)
+                else:
+                    payload = await self._read(response, context)
                 return Answer(response.status, response.headers, payload)
+            finally:
+                response.release()
+                await response.wait_for_close()
         except _FAILURES as exc:
             failure = map_exception(exc, context)
         # Raised outside the handler: aiohttp's exception text holds the full URL,

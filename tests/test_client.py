@@ -6,6 +6,8 @@ import asyncio
 import gc
 import json
 import logging
+import sys
+import threading
 import warnings
 from datetime import date
 from typing import Any
@@ -40,7 +42,7 @@ from monuv_async import (
     UserType,
     ValidationError,
 )
-from monuv_async.testing import MockResponse, MockTransport
+from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
 NO_RETRY_DELAY = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
@@ -675,6 +677,41 @@ def test_a_client_used_from_a_second_event_loop_says_so() -> None:
     with pytest.raises(RuntimeError, match="another event loop") as info:
         asyncio.run(monuv.camera_options())
     assert "create one MonuvClient" in str(info.value)
+
+
+def test_a_client_used_from_another_threads_loop_says_so_and_calls_check_the_loop_cheaply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """First used in a loop running in another thread: refused here too. And in its own
+    loop, a call asks asyncio for the running loop (a getpid() system call) only once."""
+    sent: list[str] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        sent.append(request.method)
+        return MockResponse(200, {"code": 0, "msg": ""})
+
+    monuv = MonuvClient(TOKEN, transport=MockTransport(handler))
+    asked: list[str] = []
+    get_running_loop = asyncio.get_running_loop
+
+    def counted() -> asyncio.AbstractEventLoop:
+        asked.append(sys._getframe(1).f_code.co_filename)
+        return get_running_loop()
+
+    async def three() -> None:
+        for user_id in (1, 2, 3):
+            await monuv.block_user(user_id)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(asyncio, "get_running_loop", counted)
+        worker = threading.Thread(target=asyncio.run, args=(three(),))
+        worker.start()
+        worker.join()
+    assert [name for name in asked if name.endswith("_requester.py")] == [requester_module.__file__]
+    assert len(sent) == 3
+    with pytest.raises(RuntimeError, match="another event loop"):
+        asyncio.run(three())
+    assert len(sent) == 3
 
 
 # -- with_options: a view of the same client --------------------------------

@@ -1,4 +1,4 @@
-"""The rate limiter: evenly spaced starts, never more than the rate in any second."""
+"""The bounds: the rate limiter's evenly spaced starts, and the places in flight (FIFO)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from monuv_async._ratelimit import RateLimiter
+from monuv_async._ratelimit import Places, RateLimiter
 
 # Slots are sums of 1/rate, so a window can be short of a full second by a few ulps.
 EPSILON = 1e-9
@@ -217,3 +217,58 @@ async def test_starts_stay_spaced_after_the_loop_was_held_up() -> None:
     gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
     # Each start is recorded a few microseconds after it happened, never before.
     assert min(gaps) >= 1 / rate - 0.002
+
+
+def test_a_free_place_is_taken_without_a_coroutine_and_given_back() -> None:
+    """take_now() takes free places synchronously, and refuses once none is left."""
+    places = Places(2)
+    assert places.take_now()
+    assert places.take_now()
+    assert not places.take_now()
+    places.give()
+    assert places._value == 1
+    assert places.take_now()
+
+
+async def test_waiters_get_places_in_call_order_and_no_newcomer_jumps_the_line() -> None:
+    """A place given back goes to the longest waiter, even with a take_now() before it runs."""
+    places = Places(1)
+    assert places.take_now()
+    order: list[int] = []
+
+    async def waiter(n: int) -> None:
+        await places.take()
+        order.append(n)
+
+    tasks = [asyncio.create_task(waiter(n)) for n in range(3)]
+    await asyncio.sleep(0)  # all three wait in line
+    places.give()
+    assert not places.take_now()  # handed to waiter 0, not free for a newcomer
+    await asyncio.sleep(0)
+    assert order == [0]
+    places.give()
+    places.give()
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2]
+    places.give()
+    assert places._value == 1
+
+
+async def test_a_cancelled_waiter_leaves_the_line_and_a_place_handed_to_it_goes_on() -> None:
+    """Cancelled while waiting: out of the line. Cancelled once handed a place: it passes on."""
+    places = Places(1)
+    assert places.take_now()
+    first = asyncio.create_task(places.take())
+    second = asyncio.create_task(places.take())
+    third = asyncio.create_task(places.take())
+    await asyncio.sleep(0)
+    first.cancel()  # still waiting: just leaves
+    await asyncio.sleep(0)
+    places.give()  # to the second...
+    second.cancel()  # ...cancelled before it resumes: the place goes to the third
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert (first.cancelled(), second.cancelled(), third.done()) == (True, True, True)
+    places.give()  # the third's place back: nobody waits, every place is free
+    assert places._value == 1
+    assert not places._waiters

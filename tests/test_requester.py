@@ -57,6 +57,32 @@ async def test_no_more_tries_in_flight_than_max_concurrency() -> None:
     assert engine.stats.requests == 6
 
 
+async def test_a_try_with_a_free_place_and_no_limiter_waits_for_no_coroutine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Free places: no try goes through the waiting path; with a rate limit, every one does."""
+    waited: list[str] = []
+    enter = Requester._enter
+
+    async def counted(self: Requester, operation: str, *args: object) -> None:
+        waited.append(operation)
+        await enter(self, operation, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Requester, "_enter", counted)
+    transport = MockTransport(lambda _: MockResponse(json=BLOCKED))
+    free = requester(transport)
+    for n in range(1, 4):
+        await free.call(endpoints.block_user(n))
+    assert waited == []
+    assert (free.stats.requests, free.stats.in_flight, free.stats.max_in_flight) == (3, 0, 1)
+    assert free._semaphore._value == 2
+    limited = requester(transport, rate_limit=1000.0)
+    await limited.call(endpoints.block_user(1))
+    await limited.with_options(rate_limit=1000.0).call(endpoints.block_user(2))
+    assert requester(transport).with_options(rate_limit=1000.0)._unlimited is False
+    assert waited == ["block_user", "block_user"]
+
+
 async def test_a_retrying_request_holds_no_slot_while_it_waits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -346,3 +346,59 @@ async def test_own_session_sends_json_accept_and_content_type_and_any_accept_for
         ("POST", "application/json", "application/json"),
         ("GET", "*/*", None),
     ]
+
+
+async def test_an_answer_come_whole_is_taken_as_it_lies_and_one_still_arriving_read_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small answer that came with its head skips the chunk loop; a late body goes through it.
+
+    Either way the body is whole and the connection goes back to the pool.
+    """
+    loops: list[int] = []
+    chunk_loop = AiohttpTransport._read
+
+    async def counted(self: AiohttpTransport, *args: object) -> bytes:
+        loops.append(1)
+        return await chunk_loop(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AiohttpTransport, "_read", counted)
+
+    async def late(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Length": "8"})
+        await response.prepare(request)
+        await asyncio.sleep(0.05)  # the head is read, the body not yet there
+        await response.write(b'{"a": 1}')
+        await response.write_eof()
+        return response
+
+    async with (
+        serve({("GET", "/whole"): echo, ("GET", "/late"): late}) as srv,
+        aiohttp.ClientSession() as s,
+    ):
+        transport = AiohttpTransport(s)
+        timeout = aiohttp.ClientTimeout(total=5)
+        whole = await transport.send("GET", URL(f"{srv.url}/whole"), None, timeout, CONTEXT)
+        assert loops == []
+        arrived = await transport.send("GET", URL(f"{srv.url}/late"), None, timeout, CONTEXT)
+        assert loops == [1]
+        assert s.connector is not None
+        assert not s.connector._acquired
+    assert (whole.body, arrived.body) == (b'{"a": 1}', b'{"a": 1}')
+
+
+async def test_an_answer_come_whole_over_the_cap_is_refused_and_its_connection_let_go() -> None:
+    """The cap holds on the path that takes a whole answer as it lies, chunked or not."""
+
+    async def small(_: web.Request) -> web.Response:
+        return web.Response(body=b"x" * 5000)
+
+    async with serve({("GET", "/small"): small}) as srv, aiohttp.ClientSession() as s:
+        transport = AiohttpTransport(s, max_response_bytes=4999)
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes") as info:
+            await transport.send(
+                "GET", URL(f"{srv.url}/small"), None, aiohttp.ClientTimeout(total=5), CONTEXT
+            )
+        assert info.value.request == REQUEST
+        assert s.connector is not None
+        assert not s.connector._acquired
