@@ -1,7 +1,7 @@
 """``MonuvClient.request``: any endpoint, through the same requester as every operation.
 
 :func:`raw_spec` checks the arguments (before anything is sent) and builds a
-:class:`~monuv_async._endpoints.Spec` for the URL and its redacted request
+:class:`~monuv_async._spec.Spec` for the URL and its redacted request
 line; :func:`read_raw` turns each answer into a :class:`RawResponse`, or the
 typed error of a non-2xx status. No JSON is required of a 2xx answer: an
 image (``/print``) or a page comes back as bytes in ``.content``.
@@ -16,9 +16,9 @@ from typing import Any
 import attrs
 
 from ._context import RequestContext
-from ._endpoints import TOKEN, Segment, Spec
 from ._extra import JSONValue, check_json
 from ._response import error_for_status
+from ._spec import TOKEN, Segment, Spec
 from ._transport import Answer
 from ._wire import dumps, loads
 from .errors import UnexpectedResponseError

@@ -30,12 +30,12 @@ import attrs
 from yarl import URL
 
 from ._context import RequestContext
-from ._endpoints import Spec, origin_of
 from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo, call_hook
 from ._ratelimit import Places, RateLimiter
 from ._redact import Redactor, register
 from ._response import read_response
 from ._snapshots import download_once, request_line
+from ._spec import Spec, origin_of
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Answer, Transport, too_large
 from .errors import APIError, MonuvError, UnexpectedResponseError
 from .retry import RetryPolicy

@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import TypeVar
 
 from ._context import RequestContext
-from ._endpoints import Refused, Spec
+from ._spec import Refused, Spec
 from ._wire import loads, unwrap_one
 from .errors import (
     APIError,

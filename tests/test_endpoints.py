@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -16,7 +15,8 @@ from _samples import NEW_USER
 from yarl import URL
 
 from monuv_async import _endpoints as ep
-from monuv_async._endpoints import TOKEN, EventFilters, Spec
+from monuv_async._endpoints import EventFilters
+from monuv_async._spec import TOKEN, Refused, Spec
 from monuv_async.errors import MonuvError
 from monuv_async.models import Camera, CameraOptions, Client, EventPage, User
 from monuv_async.requests import CameraUpdate, NewCamera
@@ -180,7 +180,7 @@ def test_block_reader_reads_code_zero(fixture_json: Callable[[str], Any]) -> Non
 
 def test_block_reader_signals_a_refusal_without_building_the_users_error() -> None:
     """code != 0 raises Refused (code, msg), not a MonuvError: only the reader has the context."""
-    with pytest.raises(ep.Refused) as info:
+    with pytest.raises(Refused) as info:
         ep.block_user(1).read({"code": 3, "msg": "no such user"}, SP)
     assert (info.value.code, info.value.msg) == (3, "no such user")
     assert not isinstance(info.value, MonuvError)
@@ -251,84 +251,6 @@ def test_document_must_be_a_str() -> None:
     """A document given as an int is a TypeError (leading zeros would be lost)."""
     with pytest.raises(TypeError, match=r"^document:"):
         ep.block_client(11222333000181)  # type: ignore[arg-type]
-
-
-# --- URLs and descriptions ---------------------------------------------------
-
-
-@pytest.mark.parametrize("token", [ODD_TOKEN, "a b", "x+y", "p/q", "m&n=o", "plain-TOKEN-123"])
-def test_token_percent_encoded_in_query(token: str) -> None:
-    """The token in the query is fully percent-encoded and reads back exactly."""
-    url = ep.camera_options().url(BASE, token)
-    assert url.raw_query_string == f"token={quote(token, safe='')}"
-    assert url.query["token"] == token
-    assert list(url.query) == ["token"]
-    assert url.raw_path == "/api/v1/cameras/create"
-
-
-@pytest.mark.parametrize("token", [ODD_TOKEN, "a b", "x+y", "p/q", "m&n=o"])
-def test_token_percent_encoded_in_path(token: str) -> None:
-    """The token as a path segment cannot add segments, a query or a fragment."""
-    url = ep.block_client("11.222.333/0001-81").url(BASE, token)
-    segments = url.raw_path.split("/")
-    assert segments == ["", "api", "client", "block", quote(token, safe=""), "11222333000181"]
-    assert url.raw_query_string == ""
-    assert url.fragment == ""
-    assert url.host == "app.monuv.com.br"
-
-
-def test_url_of_events_page_keeps_filters() -> None:
-    """Filters read back from the URL as sent: event types joined by a comma."""
-    filters = ep.event_filters(SP, camera=3, event_types=(1, 4), start_at=date(2023, 1, 1))
-    url = ep.events_page(filters, 2).url(BASE, ODD_TOKEN)
-    assert dict(url.query) == {
-        "token": ODD_TOKEN,
-        "camera": "3",
-        "event_types": "1,4",
-        "start_at": "2023-01-01",
-        "page": "2",
-    }
-
-
-@pytest.mark.parametrize("spec", all_specs(), ids=lambda s: s.op)
-def test_describe_masks_the_token(spec: Spec[Any]) -> None:
-    """describe() shows *** where the token goes and never the token."""
-    text = spec.describe(BASE)
-    assert "***" in text
-    assert text.startswith(f"{spec.method} /api/")
-    for form in (ODD_TOKEN, quote(ODD_TOKEN, safe="")):
-        assert form not in text
-    assert text == f"{spec.method} {spec.url(BASE, 'SENTINEL').raw_path_qs}".replace(
-        "SENTINEL", "***"
-    )
-
-
-def test_describe_examples() -> None:
-    """describe() gives the familiar request line."""
-    assert ep.camera_options().describe(BASE) == "GET /api/v1/cameras/create?token=***"
-    assert ep.block_user(4).describe(BASE) == "GET /api/user/block/***/4"
-
-
-@pytest.mark.parametrize(
-    "base",
-    [
-        "https://proxy.example/monuv",
-        "https://proxy.example/monuv/",
-        "https://proxy.example/monuv//",
-    ],
-)
-def test_base_url_with_path_prefix(base: str) -> None:
-    """A base URL with a path keeps it as a prefix, with one slash before `api`."""
-    spec = ep.block_user(4)
-    url = spec.url(URL(base), "tok")
-    assert url.raw_path == "/monuv/api/user/block/tok/4"
-    assert spec.describe(URL(base)) == "GET /monuv/api/user/block/***/4"
-
-
-def test_base_url_origin_kept() -> None:
-    """Scheme, host and port of the base URL are kept; its query is not."""
-    url = ep.camera_options().url(URL("http://127.0.0.1:8080/?debug=1"), "tok")
-    assert str(url) == "http://127.0.0.1:8080/api/v1/cameras/create?token=tok"
 
 
 @pytest.mark.parametrize("document", ["11.222.333/0001-81", "529.982.247-25"])

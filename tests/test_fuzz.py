@@ -22,9 +22,9 @@ from yarl import URL
 
 from monuv_async import _endpoints as ep
 from monuv_async._context import RequestContext
-from monuv_async._endpoints import Spec
 from monuv_async._redact import MASK, Redactor
 from monuv_async._response import read_response
+from monuv_async._spec import Spec
 from monuv_async._wire import WireError, dumps, parse_event_at
 from monuv_async.documents import (
     format_cnpj,

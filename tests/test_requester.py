@@ -14,6 +14,7 @@ from yarl import URL
 import monuv_async._requester as requester_module
 from monuv_async import _endpoints as endpoints
 from monuv_async._requester import Requester
+from monuv_async._spec import Spec
 from monuv_async.errors import MonuvError, ServerError
 from monuv_async.retry import RetryPolicy
 from monuv_async.testing import MockRequest, MockResponse, MockTransport
@@ -157,13 +158,13 @@ async def test_a_quiet_success_never_builds_the_request_line(
 ) -> None:
     """No hook, no debug log, no error: the masked line is never built (issue 14's cost)."""
     built: list[str] = []
-    original = endpoints.Spec.line
+    original = Spec.line
 
-    def spy(self: endpoints.Spec[object], prefix: str) -> str:
+    def spy(self: Spec[object], prefix: str) -> str:
         built.append(self.op)
         return original(self, prefix)
 
-    monkeypatch.setattr(endpoints.Spec, "line", spy)
+    monkeypatch.setattr(Spec, "line", spy)
     engine = requester(MockTransport(lambda _: MockResponse(json=BLOCKED)))
     await engine.call(endpoints.block_user(4))
     assert built == []

@@ -16,9 +16,9 @@ from yarl import URL
 
 from monuv_async import _endpoints as ep
 from monuv_async._context import BODY_LIMIT, RequestContext
-from monuv_async._endpoints import Spec
 from monuv_async._redact import Redactor
 from monuv_async._response import error_for_status, parse_retry_after, read_response
+from monuv_async._spec import Spec
 from monuv_async.errors import (
     APIError,
     BadRequestError,
