@@ -68,11 +68,11 @@ class FirstPages:
         """The first ``count`` windows have started: their first pages are theirs to ask."""
         self._next = max(self._next, count)
 
-    def request(self, running: int, pages: int, events: int) -> None:
-        """Request the next windows' first pages while the budget's room left allows."""
+    def request(self, running: int, pages: int, events: int) -> tuple[int, int, int]:
+        """Request next windows' first pages while the budget has room; what is held after."""
         budget = self.budget
         if budget is None:
-            return
+            return running, pages, events
         size = self.size()
         limit = self._limit
         if self._page_events is not None:
@@ -92,6 +92,7 @@ class FirstPages:
             running += 1
             pages += 1
             events += size
+        return running, pages, events
 
     def _answered(self, task: asyncio.Task[EventPage]) -> None:
         if not task.cancelled() and task.exception() is None and task.result().events:

@@ -18,6 +18,8 @@ class Walk(Protocol):
 
     rank: int
     page_events: int
+    opened: bool
+    """Whether it has started any request."""
 
     @property
     def held(self) -> int:
@@ -44,13 +46,14 @@ class PageBudget:
     with the rank of their window, and whenever a place may have freed, all
     of them fill in rank order, under one ``concurrency`` for requests in
     flight. The first walk (the window being handed out) is bound by its own
-    limits only, so it never waits behind later ones. The later walks, then
-    ``spare(running, pages, events)`` (say, first pages ahead), take only
-    what is left of ``pages`` pages and ``events`` events, counting
-    everything held: every walk's pages (in flight, or fetched and not yet
-    taken) and what the owner holds ``outside`` them, ``(running, pages,
-    events)``, asked at each fill. So together they never hold more than
-    that budget beside the first walk's own.
+    limits only, so it never waits behind later ones. Then
+    ``spare(running, pages, events)`` (say, first pages ahead: what the
+    next windows need first), which returns what is held after it, then the
+    later walks, take only what is left of ``pages`` pages and ``events``
+    events, counting everything held: every walk's pages (in flight, or
+    fetched and not yet taken) and what the owner holds ``outside`` them,
+    ``(running, pages, events)``, asked at each fill. So together they never
+    hold more than that budget beside the first walk's own.
     """
 
     def __init__(
@@ -60,7 +63,7 @@ class PageBudget:
         pages: int,
         events: int,
         outside: Callable[[], tuple[int, int, int]],
-        spare: Callable[[int, int, int], None],
+        spare: Callable[[int, int, int], tuple[int, int, int]],
     ) -> None:
         self.concurrency = concurrency
         self.pages = pages
@@ -83,23 +86,34 @@ class PageBudget:
         self.fill()
 
     def fill(self) -> None:
-        """Start requests for the walks in rank order, while the bounds allow."""
+        """Start requests: the first walk's, then first pages, then the later walks' in order."""
         running, pages, events = self._outside()
-        counts = [walk.running() for walk in self._walks]
-        running += sum(counts)
         for walk in self._walks:
+            running += walk.running()
             pages += walk.held
             events += walk.held * walk.page_events
-        for index, (walk, started) in enumerate(zip(self._walks, counts, strict=True)):
-            own = started
-            while walk.wants(own) and running < self.concurrency:
-                if index and (pages >= self.pages or events + walk.page_events > self.events):
-                    # Strictly in order: what this walk cannot have, no later
-                    # walk (nor the spare) takes before it.
+        head, later = self._walks[:1], self._walks[1:]
+        # A window's first page tells how many pages follow: asked before
+        # the later windows' other pages, it keeps the rounds ahead full.
+        order: list[Walk | None] = [
+            *head,
+            *(walk for walk in later if not walk.opened),
+            None,  # the spare's turn
+            *(walk for walk in later if walk.opened),
+        ]
+        for entry in order:
+            if entry is None:
+                running, pages, events = self._spare(running, pages, events)
+                continue
+            own = entry.running()
+            bounded = entry not in head
+            while entry.wants(own) and running < self.concurrency:
+                if bounded and (pages >= self.pages or events + entry.page_events > self.events):
+                    # Strictly in order: what this walk cannot have, no
+                    # walk after it takes before it.
                     return
-                walk.start_next()
+                entry.start_next()
                 own += 1
                 running += 1
                 pages += 1
-                events += walk.page_events
-        self._spare(running, pages, events)
+                events += entry.page_events

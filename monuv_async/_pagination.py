@@ -77,6 +77,8 @@ class _Prefetcher:
         self.rank = rank
         # Events a page is taken to hold, for a budget; set by the first answer.
         self.page_events = FIRST_ROUND_PAGE_EVENTS
+        self.opened = False
+        self._in_flight = 0
         self._tasks: dict[int, asyncio.Task[EventPage]] = {}
         self._closed = False
         self._budget = budget
@@ -92,10 +94,10 @@ class _Prefetcher:
 
     def running(self) -> int:
         """Requests in flight."""
-        # Counted from the tasks themselves, never kept in a counter: a task
-        # that just finished may not have run its done callback yet, and a
-        # stale count would start nothing.
-        return sum(not task.done() for task in self._tasks.values())
+        # Counted down by the done callback, the first one each task gets:
+        # until it has run, a finished request still counts, which only
+        # delays a start to the fill that callback makes.
+        return self._in_flight
 
     def wants(self, running: int) -> bool:
         """Whether this walk's own bounds let it start the next request."""
@@ -108,8 +110,10 @@ class _Prefetcher:
 
     def start_next(self) -> None:
         """Start the request for the next page."""
+        self.opened = True
         task = asyncio.ensure_future(self._fetch(self._next))
         task.add_done_callback(self._finished)
+        self._in_flight += 1
         self._tasks[self._next] = task
         self._next += 1
         if self._waiter is not None and not self._waiter.done():
@@ -126,6 +130,7 @@ class _Prefetcher:
             running += 1
 
     def _finished(self, task: asyncio.Task[EventPage]) -> None:
+        self._in_flight -= 1
         if self._learn is not None and not task.cancelled() and task.exception() is None:
             learn, self._learn = self._learn, None
             learn(task.result())

@@ -199,6 +199,9 @@ class _Walk:
             outside=self._outside,
             spare=self._firsts.request,
         )
+        # Of its own, the window handed out holds three quarters of the
+        # events: the windows ahead share the budget with it.
+        self._own_events = self._budget.events * 3 // 4
         # The batch being handed out: its sub-window's state, its length, and
         # the iterator over it, whose length hint tells how many are left.
         self._current: WindowState | None = None
@@ -241,20 +244,15 @@ class _Walk:
             read: set[int] | None = set() if number > 1 or before else None
 
             async def fetch(page: int) -> EventPage:
-                if page == 1:
-                    early = self._firsts.take(window)
-                    if early is not None:
-                        return await early
-                return await self._fetch(window, page)
+                early = self._firsts.take(window) if page == 1 else None
+                return await (early if early is not None else self._fetch(window, page))
 
             pages = iter_pages(
                 fetch,
                 start_page=1,
                 concurrency=self._concurrency,
                 buffer=self._budget.pages,
-                # Of its own, the window handed out holds three quarters of
-                # the events: the windows ahead share the budget with it.
-                events_ahead=self._budget.events * 3 // 4,
+                events_ahead=self._own_events,
                 budget=self._budget,
                 rank=rank,
             )

@@ -16,6 +16,8 @@ class FakeWalk:
         self.started = 0
         self.in_flight = 0
         self.fetched = 0
+        self.opened = False
+        self.known = True
 
     @property
     def held(self) -> int:
@@ -25,9 +27,11 @@ class FakeWalk:
         return self.in_flight
 
     def wants(self, running: int) -> bool:
-        return self.left > 0 and self.held < self.cap
+        # Until its first answer, a walk knows of its first page only.
+        return self.left > 0 and self.held < self.cap and (self.known or not self.started)
 
     def start_next(self) -> None:
+        self.opened = True
         self.left -= 1
         self.started += 1
         self.in_flight += 1
@@ -42,7 +46,7 @@ def budget(
         pages=pages,
         events=events,
         outside=lambda: outside,
-        spare=lambda *room: spare.append(room),
+        spare=lambda *room: spare.append(room) or room,
     )
     return made, spare
 
@@ -111,3 +115,15 @@ def test_a_walk_that_leaves_frees_its_room_for_the_next() -> None:
     first.in_flight = 0  # its requests are done and taken
     shared.leave(first)
     assert later.started == 2
+
+
+def test_a_later_walks_first_page_goes_before_other_walks_next_pages() -> None:
+    """A window's first page tells how many pages follow: it is asked before later pages."""
+    shared, _ = budget(concurrency=3, pages=100, events=10**6)
+    first, going, fresh = FakeWalk(0, pages=1), FakeWalk(1, pages=5), FakeWalk(2, pages=5)
+    going.opened = True
+    fresh.known = False
+    for walk in (first, going, fresh):
+        shared.join(walk)
+    shared.fill()
+    assert (first.started, fresh.started, going.started) == (1, 1, 1)
