@@ -50,9 +50,9 @@ SIM_ARGS: dict[str, Any] = {
 }
 """A small data set: 180 events over 3 days (2 pages per day-sized window)."""
 
-STALL = 0.6
+STALL = 1.5
 """Seconds a stalled answer hangs: past ``TIMEOUT``, short enough to keep tests fast."""
-TIMEOUT = 0.2
+TIMEOUT = 0.5
 """The client timeout of the fault tests."""
 
 
