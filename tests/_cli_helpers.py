@@ -108,6 +108,31 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
 
 
+def modules_loaded_by_run(argv: list[str]) -> tuple[int, set[str]]:
+    """``run(argv)`` in a fresh interpreter: its exit status, and the modules it loaded.
+
+    Loaded means beyond what the interpreter's own start loaded (an editable
+    install's finder, say).
+    """
+    code = (
+        "import sys\n"
+        "started = set(sys.modules)\n"
+        "from monuv_async.cli import run\n"
+        f"status = run({argv!r})\n"
+        "print(status, *sorted(set(sys.modules) - started))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+        check=True,
+    )
+    status, *loaded = done.stdout.splitlines()[-1].split()
+    return int(status), set(loaded)
+
+
 # -- crash tests: the real console script in a subprocess --------------------------
 
 

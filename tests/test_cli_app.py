@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 from _async_helpers import ThreadedSimulator
-from _cli_helpers import CNPJ, TOKEN, cli, make_client, subprocess_env, write_csv
+from _cli_helpers import (
+    CNPJ,
+    TOKEN,
+    cli,
+    make_client,
+    modules_loaded_by_run,
+    subprocess_env,
+    write_csv,
+)
 
 from monuv_async.cli import run
 from monuv_async.testing import Fault, MonuvSimulator
@@ -287,22 +295,7 @@ _NOT_FOR_HELP = (
 def test_help_version_and_usage_errors_stay_light(argv: list[str], status: int) -> None:
     """`monuv --help`, `--version` and a usage error load none of _NOT_FOR_HELP beyond what
     the interpreter's own start loaded (an editable install's finder loads pathlib)."""
-    code = (
-        "import sys\n"
-        "started = set(sys.modules)\n"
-        "from monuv_async.cli import run\n"
-        f"status = run({argv!r})\n"
-        "print(status, sorted(set(sys.modules) - started))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        timeout=60,
-        check=True,
-    )
-    reported, loaded = done.stdout.splitlines()[-1].split(" ", 1)
-    assert int(reported) == status
-    assert "'monuv_async.cli.parser'" in loaded  # the check reads the right names
-    assert [name for name in _NOT_FOR_HELP if f"'{name}'" in loaded] == []
+    reported, loaded = modules_loaded_by_run(argv)
+    assert reported == status
+    assert "monuv_async.cli.parser" in loaded  # the check reads the right names
+    assert [name for name in _NOT_FOR_HELP if name in loaded] == []
