@@ -81,12 +81,18 @@ async def interleave(
 ) -> dict[str, Samples]:
     """Warm every contender up once, then ``rounds`` rounds of each in turn.
 
-    ``expect``: the count every run must report (a walk that lost or doubled
-    events is a broken benchmark, not a fast one).
+    Each round starts one contender further along (A B C, B C A, C A B, ...),
+    so over a multiple of their number of rounds each has run in every
+    position equally often: whatever the one before leaves behind (garbage
+    to collect, a cold cache, a burst of the server's work) falls on all
+    alike. ``expect``: the count every run must report (a walk that lost or
+    doubled events is a broken benchmark, not a fast one).
     """
+    order = list(contenders.items())
     runs: dict[str, list[Sample]] = {name: [] for name in contenders}
     for round_ in range(rounds + 1):
-        for name, contender in contenders.items():
+        shift = (round_ - 1) % len(order) if round_ else 0
+        for name, contender in order[shift:] + order[:shift]:
             sample = await timed(contender)
             if expect is not None and sample.count != expect:
                 msg = f"{name} handled {sample.count}, expected {expect}"

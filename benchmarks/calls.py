@@ -9,7 +9,7 @@ are created up front):
 * raw aiohttp: one session limited to 64 connections, ``GET
   /api/user/block/{token}/{id}``, ``orjson.loads`` and a check of ``code``.
 
-Interleaved over several rounds, the order swapped for half of them (so that
+Interleaved over several rounds, each starting with the other one (so that
 neither always runs first, right after a collection); quoted: the median
 client CPU per request of each, and the library's overhead per call as the
 median of the differences within each round, where the two ran back to back
@@ -106,12 +106,7 @@ async def measure(
             "raw": many(raw.block_user, calls, concurrency),
             "library": many(monuv.block_user, calls, concurrency),
         }
-        first = await interleave(contenders, rounds - rounds // 2, expect=calls)
-        samples = first
-        if rounds // 2:
-            swapped = dict(reversed(contenders.items()))
-            second = await interleave(swapped, rounds // 2, expect=calls)
-            samples = {name: Samples(first[name].runs + second[name].runs) for name in first}
+        samples = await interleave(contenders, rounds, expect=calls)
     finally:
         await raw.aclose()
         await monuv.aclose()

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from benchmarks import __main__ as bench_main
 from benchmarks import new_token, provision
+from benchmarks._measure import Contender, interleave
 from benchmarks._pages import LAST_DAY, PagesConfig, PageSet
 from benchmarks._pages_server import build_app
 from benchmarks._raw import RawClient, masked
@@ -145,6 +146,30 @@ def test_masked_failure_prints_no_token_in_its_traceback() -> None:
     printed = "".join(traceback.format_exception(caught.value))
     assert "block/***/1" in printed
     assert token not in printed
+
+
+async def test_interleave_starts_each_round_one_contender_further_along() -> None:
+    """After a warm-up in the given order, round r starts with contender r mod n."""
+    ran: list[str] = []
+
+    def contender(name: str) -> Contender:
+        async def run() -> int:
+            ran.append(name)
+            return 1
+
+        return run
+
+    samples = await interleave({n: contender(n) for n in "abc"}, 4, expect=1)
+    assert ran == ["a", "b", "c"] + ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
+    assert {name: len(s.runs) for name, s in samples.items()} == {"a": 4, "b": 4, "c": 4}
+
+
+async def test_interleave_refuses_a_run_that_handled_the_wrong_count() -> None:
+    async def short() -> int:
+        return 9
+
+    with pytest.raises(RuntimeError, match="short handled 9, expected 10"):
+        await interleave({"short": short}, 1, expect=10)
 
 
 def test_valid_cnpj_has_valid_check_digits() -> None:
