@@ -96,7 +96,7 @@ def _builder_source(
         target = f"event.{field.name}"
         if field.name == "event_at":
             # Subscripts, not .get() and a test: no method call per event.
-            body.append(f"        {target} = base + clock[at[13:]]")
+            body.append(f"        {target} = base + clock[at[clock_part]]")
         elif field.name in WIRE_TYPES:
             kind, required, shared = WIRE_TYPES[field.name]
             if not checked:
@@ -135,7 +135,7 @@ def _builder_source(
         *at_check,
         # Events come newest first, mostly many to an hour: comparing the
         # hour with the last one's costs less than hashing it every time.
-        "        prefix = at[:13]",
+        "        prefix = at[hour_part]",
         "        if prefix != last:",
         "            try:",
         "                base = hours[prefix]",
@@ -202,6 +202,10 @@ class _Reader:
             "clock": _CLOCK,
             "strings": self._shared,
             "event_keys": _EVENT_KEYS,
+            # Slice objects made once: `at[:13]` builds (and frees) a new
+            # one for every event, about 2% of a page's reading.
+            "hour_part": slice(None, 13),
+            "clock_part": slice(13, None),
         }
         for field in fields:
             namespace[f"default_{field.name}"] = _default(field)
