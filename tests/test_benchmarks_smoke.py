@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 
 from benchmarks import __main__ as bench_main
-from benchmarks import new_token, provision
+from benchmarks import memory, new_token, provision
 from benchmarks._measure import Contender, interleave
 from benchmarks._pages import LAST_DAY, PagesConfig, PageSet
 from benchmarks._pages_server import build_app
@@ -160,7 +160,8 @@ async def test_interleave_starts_each_round_one_contender_further_along() -> Non
         return run
 
     samples = await interleave({n: contender(n) for n in "abc"}, 4, expect=1)
-    assert ran == ["a", "b", "c"] + ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
+    by_round = ["".join(ran[i : i + 3]) for i in range(0, len(ran), 3)]
+    assert by_round == ["abc", "abc", "bca", "cab", "abc"]  # the warm-up, then 4 rounds
     assert {name: len(s.runs) for name, s in samples.items()} == {"a": 4, "b": 4, "c": 4}
 
 
@@ -170,6 +171,15 @@ async def test_interleave_refuses_a_run_that_handled_the_wrong_count() -> None:
 
     with pytest.raises(RuntimeError, match="short handled 9, expected 10"):
         await interleave({"short": short}, 1, expect=10)
+
+
+def test_memory_quotes_the_run_of_median_growth_whatever_the_order() -> None:
+    def run(growth: int) -> memory.MemorySample:
+        return memory.MemorySample("iter_events", 10, 1000, 1000 + growth, 0, False, 0.1)
+
+    runs = [run(900), run(100), run(400)]
+    assert memory._median_growth(runs).growth == 400
+    assert memory._median_growth([run(5), run(1)]).growth == 5  # the upper of two
 
 
 def test_valid_cnpj_has_valid_check_digits() -> None:
