@@ -20,6 +20,7 @@ from monuv_async.cli.args import (
     date_arg,
     latency_arg,
     path_arg,
+    poll_interval_arg,
     port_arg,
     positive_int,
     rate_arg,
@@ -27,6 +28,7 @@ from monuv_async.cli.args import (
     share_arg,
     types_arg,
 )
+from monuv_async.watch import MIN_POLL_INTERVAL
 
 
 @pytest.mark.parametrize(
@@ -115,3 +117,10 @@ def test_help_is_what_argparse_own_formatter_prints(
         ours = parser.format_help()
         parser.formatter_class = stock[parser.formatter_class]
         assert parser.format_help() == ours, parser.prog
+
+
+def test_poll_interval_arg_takes_the_watch_minimum_and_refuses_less() -> None:
+    """The CLI's bound is the watch's own: what it accepts, watch_events accepts too."""
+    assert poll_interval_arg(f"{MIN_POLL_INTERVAL}") == MIN_POLL_INTERVAL
+    with pytest.raises(argparse.ArgumentTypeError, match=r"not at least 1 second: '0\.5'"):
+        poll_interval_arg(f"{MIN_POLL_INTERVAL / 2}")

@@ -162,11 +162,16 @@ def latency_arg(text: str) -> float:
     return seconds_arg(text, allow_zero=True)
 
 
+# watch.MIN_POLL_INTERVAL, not imported: that module loads the whole client,
+# which --help must not (tests/test_cli_args.py checks that the two agree).
+_MIN_POLL_INTERVAL = 1.0
+
+
 def poll_interval_arg(text: str) -> float:
     """``--poll-interval``: seconds, at least the watch's minimum (1)."""
     value = seconds_arg(text)
-    if value < 1.0:
-        msg = f"not at least 1 second: {text!r}"
+    if value < _MIN_POLL_INTERVAL:
+        msg = f"not at least {_MIN_POLL_INTERVAL:g} second: {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
 
