@@ -270,6 +270,8 @@ class Requester:
                 answer = None  # the raw answer stays out of the frame's locals
                 delay = self._failed(error, context, this, operation, method, idempotent=idempotent)
             else:
+                # _ended checks this too; tested here first, a call without a
+                # response hook (the usual one) makes no method call for it.
                 if self._on_response is not None:
                     self._ended(operation, method, context, this, None, will_retry=False)
                 return result
