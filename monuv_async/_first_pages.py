@@ -14,9 +14,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 from ._page_budget import PageBudget
-from ._pagination import FIRST_ROUND_PAGE_EVENTS
+from ._pagination import FIRST_ROUND_PAGE_EVENTS, PageAnswer, answered
 from .checkpoint import Window
-from .models import EventPage
 
 __all__ = ["FirstPages"]
 
@@ -33,7 +32,7 @@ class FirstPages:
 
     def __init__(
         self,
-        fetch: Callable[[Window, int], Awaitable[EventPage]],
+        fetch: Callable[[Window, int], Awaitable[PageAnswer]],
         windows: Sequence[Window],
         *,
         limit: int,
@@ -41,7 +40,7 @@ class FirstPages:
         self._fetch = fetch
         self._windows = windows
         self._limit = limit
-        self._tasks: dict[str, asyncio.Task[EventPage]] = {}
+        self._tasks: dict[str, asyncio.Task[PageAnswer]] = {}
         # The index of the next window whose first page may be requested.
         self._next = 0
         # The most events a page has held so far (None before any answer).
@@ -57,7 +56,7 @@ class FirstPages:
         running = sum(not task.done() for task in self._tasks.values())
         return running, len(self._tasks), len(self._tasks) * self.size()
 
-    def take(self, window: Window) -> asyncio.Task[EventPage] | None:
+    def take(self, window: Window) -> asyncio.Task[PageAnswer] | None:
         """The first page of ``window`` if it was requested ahead; it is the caller's now."""
         task = self._tasks.pop(window.key, None)
         if task is not None and self.budget is not None:
@@ -94,13 +93,15 @@ class FirstPages:
             events += size
         return running, pages, events
 
-    def _answered(self, task: asyncio.Task[EventPage]) -> None:
-        if not task.cancelled() and task.exception() is None and task.result().events:
-            self._page_events = max(self._page_events or 0, len(task.result().events))
+    def _answered(self, task: asyncio.Task[PageAnswer]) -> None:
+        # Read now, as it arrives: its size tells how many more fit ahead.
+        page = answered(task)
+        if page is not None and page.events:
+            self._page_events = max(self._page_events or 0, len(page.events))
         if self.budget is not None:
             self.budget.fill()
 
-    def stop(self) -> list[asyncio.Task[EventPage]]:
+    def stop(self) -> list[asyncio.Task[PageAnswer]]:
         """Request no more, and hand over the ones held (for the caller to cancel)."""
         self._limit = 0
         tasks = list(self._tasks.values())

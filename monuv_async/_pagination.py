@@ -12,7 +12,9 @@ starts the next. Requests are started as earlier
 ones finish, not only when the caller asks for the next page, so a slow
 consumer still finds its pages ready and a fast one keeps the connection
 pool busy. Nothing is created per page up front, so memory stays flat
-however long the walk.
+however long the walk. A fetch hands back its page as a function that reads
+it (see :mod:`monuv_async._later`): the walk calls it when it takes the
+page, so a page is built just before its events are used.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from itertools import islice
 from ._page_budget import PageBudget
 from .models import Event, EventPage
 
-__all__ = ["EVENTS_AHEAD", "FIRST_ROUND_PAGE_EVENTS", "first_round", "iter_pages", "unique_events"]
+__all__ = [
+    "EVENTS_AHEAD",
+    "FIRST_ROUND_PAGE_EVENTS",
+    "PageAnswer",
+    "first_round",
+    "iter_pages",
+    "unique_events",
+]
 
 logger = logging.getLogger("monuv_async")
 
@@ -37,6 +46,23 @@ EVENTS_AHEAD = 8192
 
 FIRST_ROUND_PAGE_EVENTS = 500
 """The events a page is assumed to hold at most before any answer tells (Monuv's hold 30)."""
+
+PageAnswer = Callable[[], EventPage]
+"""A fetched page, read when called (it raises the reading's error, if any)."""
+
+
+def answered(task: asyncio.Task[PageAnswer]) -> EventPage | None:
+    """The page of a finished fetch, read now; ``None`` if it failed in any way.
+
+    For a done callback that looks at a page early: a failure is raised
+    when the walk takes the page, not here.
+    """
+    if task.cancelled() or task.exception() is not None:
+        return None
+    try:
+        return task.result()()
+    except Exception:
+        return None
 
 
 def first_round(pages_hint: int | None, *, concurrency: int, buffer: int, events_ahead: int) -> int:
@@ -58,7 +84,7 @@ class _Prefetcher:
 
     def __init__(
         self,
-        fetch: Callable[[int], Awaitable[EventPage]],
+        fetch: Callable[[int], Awaitable[PageAnswer]],
         *,
         next_page: int,
         last_page: int,
@@ -79,7 +105,7 @@ class _Prefetcher:
         self.page_events = FIRST_ROUND_PAGE_EVENTS
         self.opened = False
         self._in_flight = 0
-        self._tasks: dict[int, asyncio.Task[EventPage]] = {}
+        self._tasks: dict[int, asyncio.Task[PageAnswer]] = {}
         self._closed = False
         self._budget = budget
         # Set while take() waits for a page the budget has not let start yet.
@@ -129,11 +155,13 @@ class _Prefetcher:
             self.start_next()
             running += 1
 
-    def _finished(self, task: asyncio.Task[EventPage]) -> None:
+    def _finished(self, task: asyncio.Task[PageAnswer]) -> None:
         self._in_flight -= 1
-        if self._learn is not None and not task.cancelled() and task.exception() is None:
-            learn, self._learn = self._learn, None
-            learn(task.result())
+        if self._learn is not None:
+            page = answered(task)
+            if page is not None:
+                learn, self._learn = self._learn, None
+                learn(page)
         self.fill()
 
     async def take(self, number: int) -> EventPage:
@@ -148,12 +176,13 @@ class _Prefetcher:
                     await self._waiter
             finally:
                 self._waiter = None
-        page = await self._tasks[number]
+        answer = await self._tasks[number]
         # Only now does it leave the buffer: if the wait failed or was
         # cancelled, close() still finds the task and waits for it to let go.
         del self._tasks[number]
         self.fill()
-        return page
+        # Read after the next request has started: it overlaps the reading.
+        return answer()
 
     async def close(self) -> None:
         """Cancel what is still running and wait for it to let go."""
@@ -170,7 +199,7 @@ class _Prefetcher:
 
 
 async def iter_pages(
-    fetch: Callable[[int], Awaitable[EventPage]],
+    fetch: Callable[[int], Awaitable[PageAnswer]],
     *,
     start_page: int,
     concurrency: int,
@@ -182,6 +211,8 @@ async def iter_pages(
     rank: int = 0,
 ) -> AsyncGenerator[EventPage, None]:
     """Yield pages ``start_page..last_page`` in order, each requested once.
+
+    ``fetch(number)`` gives a :data:`PageAnswer`, read when the walk takes it.
 
     ``last_page`` comes from the first page; a later page reporting more pages
     (events arrived during the walk) extends the walk, one reporting fewer

@@ -31,6 +31,7 @@ from yarl import URL
 
 from ._context import RequestContext
 from ._hooks import RequestHook, RequestInfo, ResponseHook, ResponseInfo, call_hook
+from ._later import Later, read_later, read_now
 from ._ratelimit import Places, RateLimiter
 from ._redact import Redactor, register
 from ._response import read_response
@@ -188,6 +189,13 @@ class Requester:
         is one coroutine layer less, resumed at every step of its request.
         """
         return self.exchange(spec, spec.body(), read=None, idempotent=spec.idempotent)
+
+    def call_later(self, spec: Spec[T]) -> Coroutine[Any, Any, Later[T]]:
+        """:meth:`call`, its 2xx answer read when the result is called (see :mod:`._later`)."""
+        # In the try if a hook reports the reading, or another policy may retry it.
+        wait = self._on_response is None and type(self._retry) is RetryPolicy
+        read = (read_later if wait else read_now)(spec, self._tz)
+        return self.exchange(spec, spec.body(), read=read, idempotent=spec.idempotent)
 
     async def exchange(
         self,

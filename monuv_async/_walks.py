@@ -17,7 +17,7 @@ import attrs
 from . import _endpoints as endpoints
 from . import _options as options
 from ._checks import check_int
-from ._pagination import iter_pages, unique_events
+from ._pagination import PageAnswer, iter_pages, unique_events
 from ._requester import Requester
 from ._snapshots import SnapshotResult, download_all
 from .backfill import Backfill, Split, plan
@@ -95,8 +95,8 @@ class EventWalks:
         endpoints.check_id("start_page", start_page)  # now, before the walk starts
         options.pages_hint(pages_hint)
 
-        async def fetch(number: int) -> EventPage:
-            return await self._requester.call(endpoints.events_page(filters, number))
+        async def fetch(number: int) -> PageAnswer:
+            return await self._requester.call_later(endpoints.events_page(filters, number))
 
         return iter_pages(
             fetch,
@@ -159,9 +159,9 @@ class EventWalks:
         filters = self._filters(camera, event_types, start_at, end_at)
         windows, identity = plan(filters, split, resume_from)
 
-        async def fetch(window: Window, number: int) -> EventPage:
+        async def fetch(window: Window, number: int) -> PageAnswer:
             scoped = attrs.evolve(filters, start_at=window.start, end_at=window.end)
-            return await self._requester.call(endpoints.events_page(scoped, number))
+            return await self._requester.call_later(endpoints.events_page(scoped, number))
 
         return Backfill(
             fetch,

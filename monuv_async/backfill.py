@@ -51,9 +51,9 @@ from ._backfill_state import WindowState
 from ._closing import Closing
 from ._first_pages import FirstPages
 from ._page_budget import PageBudget
-from ._pagination import EVENTS_AHEAD, iter_pages
+from ._pagination import EVENTS_AHEAD, PageAnswer, iter_pages
 from .checkpoint import Checkpoint, Window
-from .models import Event, EventPage
+from .models import Event
 
 __all__ = ["MAX_PASSES", "Backfill", "Split", "plan", "split_window"]
 
@@ -62,7 +62,7 @@ logger = logging.getLogger("monuv_async")
 MAX_PASSES = 5
 """Passes over one sub-window before giving up on it settling."""
 
-FetchPage = Callable[[Window, int], Awaitable[EventPage]]
+FetchPage = Callable[[Window, int], Awaitable[PageAnswer]]
 
 
 class _End(enum.Enum):
@@ -243,7 +243,7 @@ class _Walk:
             before = len(state.seen)
             read: set[int] | None = set() if number > 1 or before else None
 
-            async def fetch(page: int) -> EventPage:
+            async def fetch(page: int) -> PageAnswer:
                 early = self._firsts.take(window) if page == 1 else None
                 return await (early if early is not None else self._fetch(window, page))
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from monuv_async.testing import MonuvSimulator
 
 T = TypeVar("T")
+
+
+def answers(
+    fetch: Callable[..., Awaitable[T]],
+) -> Callable[..., Coroutine[Any, Any, Callable[[], T]]]:
+    """``fetch`` handing back its page as the client's fetches do: a function that reads it."""
+
+    async def answer(*args: Any) -> Callable[[], T]:
+        page = await fetch(*args)
+        return lambda: page
+
+    return answer
 
 
 async def wait_until(predicate: Callable[[], bool], *, turns: int = 400) -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from _async_helpers import library_tasks, wait_until
+from _async_helpers import answers, library_tasks, wait_until
 
 from monuv_async import Event, EventPage, MonuvClient, RetryPolicy, ServerError
 from monuv_async.backfill import MAX_PASSES, Backfill, split_window
@@ -266,6 +266,7 @@ async def test_an_id_twice_in_one_page_is_yielded_once() -> None:
     """A page that lists the same event twice still yields it once (de-duplicated per page too)."""
     at = datetime(2026, 1, 1, tzinfo=UTC)
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         events = tuple(Event(i, at, 1) for i in (3, 2, 2, 1))
         return EventPage(4, 4, number, 1, events)
@@ -279,6 +280,7 @@ async def test_a_page_budget_below_the_windows_ahead_still_holds() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     requested: list[tuple[str, int]] = []
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         requested.append((window.key, number))
         events = tuple(Event(hash((window.key, number, i)) % 10**9, at, 1) for i in range(3))
@@ -302,6 +304,7 @@ async def test_a_pass_whose_rows_repeat_ids_is_not_stable(caplog: pytest.LogCapt
     at = datetime(2026, 1, 1, tzinfo=UTC)
     requested: list[int] = []
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         requested.append(number)
         # Page 2 repeats page 1's rows (a cache keyed without ?page=).
@@ -322,6 +325,7 @@ async def test_false_last_page_with_empty_pages_keeps_backfill_requests_bounded(
     at = datetime(2026, 1, 1, tzinfo=UTC)
     requested: list[int] = []
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         requested.append(number)
         await asyncio.sleep(0)
@@ -339,6 +343,7 @@ async def test_an_abandoned_backfill_lets_go_of_its_tasks() -> None:
     """Breaking out without aclose(): dropping the walk cancels its producers (no pending cycle)."""
     at = datetime(2026, 1, 1, tzinfo=UTC)
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         await asyncio.sleep(0)
         events = tuple(Event(hash((window.key, number, i)) % 10**9, at, 1) for i in range(3))
@@ -362,6 +367,7 @@ async def test_first_pages_of_the_next_windows_are_requested_ahead_once() -> Non
     requested: list[tuple[str, int]] = []
     release = asyncio.Event()
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         requested.append((window.key, number))
         if window.key == windows[0].key and number == 2:
@@ -394,6 +400,7 @@ async def test_the_checkpoint_matches_the_events_handed_out_after_every_one(
     windows = split_window(date(2026, 1, 1), date(2026, 1, 3), "day")
     base = {w.key: 1000 * (i + 1) for i, w in enumerate(windows)}
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         await asyncio.sleep(0)
         first = base[window.key] + 10 * (number - 1)
@@ -421,6 +428,7 @@ def test_iterating_a_backfill_steps_a_generator_with_no_coroutine_per_event() ->
     than the event's own bookkeeping.
     """
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         return EventPage(0, 10, number, 1, ())
 
@@ -444,6 +452,7 @@ class RoundServer:
         self.rounds = 0
         self.in_flight = self.max_in_flight = 0
 
+    @answers
     async def fetch(self, window: Window, number: int) -> EventPage:
         async with self._slots:
             self.starts.append((window.key, number, self.rounds))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
+from _async_helpers import answers
+
 from monuv_async._first_pages import FirstPages
 from monuv_async._page_budget import PageBudget
 from monuv_async.backfill import split_window
@@ -20,6 +22,7 @@ def first_pages(
 ) -> tuple[FirstPages, list[str]]:
     asked: list[str] = []
 
+    @answers
     async def fetch(window: Window, number: int) -> EventPage:
         asked.append(window.key)
         return EventPage(

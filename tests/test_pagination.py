@@ -11,10 +11,11 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 
 import pytest
+from _async_helpers import answers
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monuv_async._pagination import _span, iter_pages, unique_events
+from monuv_async._pagination import PageAnswer, _span, iter_pages, unique_events
 from monuv_async.models import Event, EventPage
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -37,6 +38,7 @@ class Pages:
         self._delays = delays or [0]
         self._turn = 0
 
+    @answers
     async def fetch(self, number: int) -> EventPage:
         self.requested[number] += 1
         self.running += 1
@@ -107,7 +109,7 @@ async def test_start_page_and_growth_of_last_page() -> None:
     """The walk starts at start_page and follows a last_page that grows mid-walk."""
     source = Pages(5)
 
-    async def growing(number: int) -> EventPage:
+    async def growing(number: int) -> PageAnswer:
         page = await source.fetch(number)
         if number >= 3:
             source.last_page = 8
@@ -122,6 +124,7 @@ async def test_closing_early_cancels_and_awaits_pending_fetches() -> None:
     started: list[int] = []
     cancelled: list[int] = []
 
+    @answers
     async def slow(number: int) -> EventPage:
         started.append(number)
         try:
@@ -142,6 +145,7 @@ async def test_closing_early_cancels_and_awaits_pending_fetches() -> None:
 async def test_a_failed_page_raises_in_order_and_cancels_the_rest() -> None:
     """A page's error surfaces when the walk reaches it; later fetches are cancelled."""
 
+    @answers
     async def failing(number: int) -> EventPage:
         if number == 3:
             raise ValueError("page 3")
@@ -179,6 +183,7 @@ async def test_a_false_last_page_ends_at_the_first_empty_page() -> None:
     """last_page=10**9 then empty pages: the walk stops, requests bounded by concurrency."""
     requested: list[int] = []
 
+    @answers
     async def lying(number: int) -> EventPage:
         requested.append(number)
         await asyncio.sleep(0)
@@ -196,6 +201,7 @@ async def test_an_empty_first_page_is_the_whole_walk() -> None:
     """An empty page 1 claiming more pages requests nothing else."""
     requested: list[int] = []
 
+    @answers
     async def empty(number: int) -> EventPage:
         requested.append(number)
         return EventPage(0, 3, number, 10**9, ())
@@ -208,6 +214,7 @@ async def test_an_empty_first_page_is_the_whole_walk() -> None:
 async def test_a_later_page_reporting_fewer_pages_ends_the_walk() -> None:
     """Page 2 says last_page=3 (events expired): pages past 3 are not yielded."""
 
+    @answers
     async def shrinking(number: int) -> EventPage:
         return held(number, 10 if number == 1 else 3)
 
@@ -222,6 +229,7 @@ async def test_pages_held_ahead_are_counted_in_events() -> None:
     source = Pages(40)
     source_fetch = source.fetch
 
+    @answers
     async def big(number: int) -> EventPage:
         await source_fetch(number)
         return held(number, 40, size=100)
@@ -259,6 +267,7 @@ class Rounds:
         self._waiting: list[asyncio.Future[None]] = []
         self._answered_one = False
 
+    @answers
     async def fetch(self, number: int) -> EventPage:
         self.requested[number] += 1
         if not self._answered_one:
@@ -367,6 +376,7 @@ def stalling(
     started: list[int] = []
     cancelled: list[int] = []
 
+    @answers
     async def fetch(number: int) -> EventPage:
         started.append(number)
         try:
@@ -423,7 +433,7 @@ async def test_a_hint_starts_at_start_page_and_follows_a_growing_last_page() -> 
     source = Rounds(4)
     fetch = source.fetch
 
-    async def growing(number: int) -> EventPage:
+    async def growing(number: int) -> PageAnswer:
         page = await fetch(number)
         if number == 3:
             source.last_page = 9  # events arrived once page 3 was served
@@ -441,6 +451,7 @@ async def test_with_a_hint_large_pages_hold_no_more_than_the_first_round() -> No
     """Pages of 100 events, budget 300: a parked walk holds the first round, then 3 at most."""
     source = Pages(40)
 
+    @answers
     async def big(number: int) -> EventPage:
         await source.fetch(number)
         return held(number, 40, size=100)
@@ -492,6 +503,7 @@ async def test_waiting_fetches_take_a_freed_place_before_its_answer_is_read() ->
         queued_at_release: list[int] = []
         holding = most_holding = 0
 
+        @answers
         async def fetch(number: int) -> EventPage:
             nonlocal queued, holding, most_holding
             queued += 1

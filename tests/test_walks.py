@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import aclosing
 from datetime import date
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,6 +14,7 @@ from _loopback import answer_with, json_answer, page_handler, serve
 from _samples import sample_json
 from aiohttp import web
 
+import monuv_async._later as later_module
 from monuv_async import MonuvClient, NotFoundError, UnexpectedResponseError
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
@@ -118,6 +120,62 @@ async def test_page_buffer_sets_how_far_a_walk_runs_ahead() -> None:
     assert srv.max_in_flight <= 2
     with pytest.raises(ValueError, match=r"^page_buffer"):
         MonuvClient(TOKEN, page_buffer=0)
+
+
+async def test_pages_held_ahead_are_read_only_when_the_walk_takes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parked after page 1 with 6 pages fetched ahead, only page 1 was read (issue 14: a
+    burst of pages built on arrival is cold in the caches when the caller reaches it)."""
+    reads: list[int] = []
+    original = later_module.read_response
+
+    def counted(spec: Any, *args: Any, **kwargs: Any) -> Any:
+        page = original(spec, *args, **kwargs)
+        reads.append(page.current_page)
+        return page
+
+    monkeypatch.setattr(later_module, "read_response", counted)
+    routes = {("GET", "/api/v1/events"): page_handler(total_pages=20)}
+    async with (
+        serve(routes) as srv,
+        MonuvClient(TOKEN, base_url=srv.url, max_concurrency=3) as m,
+        aclosing(m.iter_event_pages()) as pages,
+    ):
+        numbers = []
+        async for page in pages:
+            numbers.append(page.current_page)
+            if len(numbers) == 1:
+                assert await wait_until(lambda: len(srv.seen) == 1 + 2 * 3)
+                assert await wait_until(lambda: m._requester.stats.in_flight == 0)
+                assert reads == [1]
+            elif len(numbers) == 3:
+                break
+    assert reads == [1, 2, 3]
+
+
+async def test_a_bad_body_held_ahead_raises_when_the_walk_reaches_it() -> None:
+    """Page 3 is not JSON: pages 1 and 2 come first, then UnexpectedResponseError, once."""
+    inner = page_handler(total_pages=10)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.query["page"] == "3":
+            return web.Response(body=f"<html>{TOKEN}</html>", content_type="text/html")
+        return await inner(request)
+
+    routes = {("GET", "/api/v1/events"): handler}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        got: list[int] = []
+
+        async def walk() -> None:
+            async for event in monuv.iter_events():
+                got.append(event.id)
+
+        with pytest.raises(UnexpectedResponseError, match="not JSON") as info:
+            await walk()
+    assert got == list(range(6))
+    assert TOKEN not in str(info.value) + repr(info.value) + str(info.value.body)
+    assert [s.query["page"] for s in srv.seen].count("3") == 1
 
 
 async def test_early_stop_cancels_prefetch_and_frees_connections() -> None:

@@ -1,0 +1,168 @@
+"""Answers read when used: read once, errors kept and raised whole, statuses still retried."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import traceback
+from datetime import UTC
+
+import aiohttp
+import pytest
+from yarl import URL
+
+import monuv_async._later as later_module
+from monuv_async import _endpoints as endpoints
+from monuv_async._later import Later
+from monuv_async._requester import Requester
+from monuv_async.errors import MonuvError, ServerError, UnexpectedResponseError
+from monuv_async.models import EventPage
+from monuv_async.retry import RetryPolicy
+from monuv_async.testing import MockResponse, MockTransport
+
+TOKEN = "later-s3cret"
+NO_WAIT = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
+PAGE = {
+    "total": 1,
+    "per_page": 30,
+    "current_page": 1,
+    "last_page": 1,
+    "data": [{"id": 7, "event_at": "01/12/2026 10:00:00", "event_type": 1}],
+}
+BAD = MockResponse(200, content=f"<html>down, token={TOKEN}</html>".encode())
+
+
+def requester(transport: MockTransport, **changes: object) -> Requester:
+    settings: dict[str, object] = {
+        "base": URL("https://app.monuv.com.br"),
+        "transport": transport,
+        "timeout": aiohttp.ClientTimeout(total=5),
+        "retry": NO_WAIT,
+        "rate_limit": None,
+        "max_concurrency": 2,
+        "tz": UTC,
+        **changes,
+    }
+    return Requester(TOKEN, **settings)  # type: ignore[arg-type]
+
+
+def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the answers :mod:`monuv_async._later` reads."""
+    reads: list[int] = []
+    original = later_module.read_response
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(later_module, "read_response", counted)
+    return reads
+
+
+async def test_a_page_is_read_when_called_and_only_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The call returns unread; the first call reads it, the next gives the same page."""
+    reads = counting_reads(monkeypatch)
+    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    assert reads == []
+    page = answer()
+    assert isinstance(page, EventPage)
+    assert [e.id for e in page.events] == [7]
+    assert answer() is page
+    assert reads == [1]
+
+
+async def test_a_bad_body_raises_when_read_the_same_error_each_time_and_no_retry() -> None:
+    """One try; the UnexpectedResponseError comes at the reading, masked, the same if read again."""
+    transport = MockTransport(lambda _: BAD)
+    engine = requester(transport)
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    with pytest.raises(UnexpectedResponseError) as first:
+        answer()
+    with pytest.raises(UnexpectedResponseError) as second:
+        answer()
+    assert first.value is second.value
+    assert first.value.request == "GET /api/v1/events?token=***&page=1"
+    assert TOKEN not in str(first.value.body)
+    assert len(transport.requests) == 1
+
+
+async def test_no_frame_of_a_reading_error_holds_the_token() -> None:
+    """Every local of every library frame on a reading error's traceback is free of the token."""
+    engine = requester(MockTransport(lambda _: BAD))
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    with pytest.raises(MonuvError) as info:
+        answer()
+    summary = traceback.TracebackException.from_exception(info.value, capture_locals=True)
+    library = [f for f in summary.stack if "monuv_async" in f.filename]
+    assert library
+    for frame in library:
+        assert frame.locals is not None
+        for name, value in frame.locals.items():
+            assert TOKEN not in value, (frame.name, name)
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
+
+
+async def test_a_reading_error_is_logged_at_debug_with_the_masked_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The failure a deferred reading finds is logged as a try's would be, token masked."""
+    caplog.set_level(logging.DEBUG, logger="monuv_async")
+    engine = requester(MockTransport(lambda _: BAD))
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    with pytest.raises(UnexpectedResponseError):
+        answer()
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("UnexpectedResponseError" in m and "read when taken" in m for m in messages)
+    assert not any(TOKEN in m for m in messages)
+
+
+async def test_an_error_status_is_still_retried_in_the_try() -> None:
+    """A 503 then a page: retried by the call as ever, the page read later."""
+    answers = iter([MockResponse(503, json={"message": "busy"}), MockResponse(json=PAGE)])
+    transport = MockTransport(lambda _: next(answers))
+    engine = requester(transport)
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    assert len(transport.requests) == 2
+    assert answer().total == 1
+
+
+async def test_an_error_status_that_stays_raises_from_the_call() -> None:
+    """Statuses are read in the try: a lasting 500 raises ServerError from the call itself."""
+    engine = requester(MockTransport(lambda _: MockResponse(500, json={"message": "x"})))
+    with pytest.raises(ServerError):
+        await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+
+
+class _Custom(RetryPolicy):
+    """A policy of another class: it might retry a reading failure."""
+
+
+@pytest.mark.parametrize("setting", ["hook", "policy"])
+async def test_with_a_hook_or_another_policy_the_answer_is_read_in_the_try(setting: str) -> None:
+    """A response hook is told the reading's failure; a policy of another class may retry it."""
+    seen: list[str | None] = []
+    changes: dict[str, object] = (
+        {"on_response": lambda info: seen.append(info.error)}
+        if setting == "hook"
+        else {"retry": _Custom(attempts=1)}
+    )
+    engine = requester(MockTransport(lambda _: BAD), **changes)
+    with pytest.raises(UnexpectedResponseError):
+        await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    if setting == "hook":
+        assert seen == ["UnexpectedResponseError"]
+
+
+async def test_an_answer_shows_and_pickles_nothing_of_its_body() -> None:
+    """Its repr tells only whether it was read; pickling is refused: its context knows the token."""
+    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    assert repr(answer) == "Later(<unread>)"
+    with pytest.raises(TypeError, match="not picklable"):
+        pickle.dumps(answer)
+    answer()
+    assert repr(answer) == "Later(<read>)"
+    assert repr(Later.ready(3)) == "Later(<read>)"
+    assert Later.ready(3)() == 3
