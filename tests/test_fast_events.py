@@ -333,3 +333,24 @@ def test_hours_that_come_back_read_as_strict(use_msgspec: bool) -> None:
         "01 10:06",
         "02 10:06",
     ]
+
+
+@pytest.mark.parametrize("use_msgspec", READERS)
+def test_minutes_that_come_back_read_as_strict(use_msgspec: bool) -> None:
+    """A minute's start is made once per run of events in it: minutes alternating event to
+    event, and a minute of another hour or day, each keep their own time."""
+    stamps = [
+        "01/01/2023 10:05:59",
+        "01/01/2023 10:06:00",
+        "01/01/2023 10:05:01",
+        "01/01/2023 11:05:01",
+        "02/01/2023 11:05:01",
+        "02/01/2023 11:05:02",
+    ]
+    rows = [{"id": i, "event_at": at, "event_type": 1} for i, at in enumerate(stamps)]
+    page = {"total": 6, "per_page": 30, "current_page": 1, "last_page": 1, "data": rows}
+    body = json.dumps(page).encode()
+    fast = fast_reader(SP, use_msgspec=use_msgspec)(body)
+    assert fast is not None
+    assert ("page", fast) == outcome(1, body, SP, fast=False)
+    assert [e.event_at.strftime("%d/%m/%Y %H:%M:%S") for e in fast.events] == stamps
