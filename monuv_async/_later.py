@@ -53,7 +53,7 @@ class Later(Generic[T]):
         self._answer: Answer | None = answer
         self._tz = tz
         self._context = context
-        self._error: MonuvError | None = None
+        self._error: Exception | None = None
 
     @classmethod
     def ready(cls, result: T) -> Later[T]:
@@ -64,8 +64,9 @@ class Later(Generic[T]):
         return later
 
     def __call__(self) -> T:
-        if self._error is not None:
-            raise self._error.with_traceback(None)
+        failed = self._error
+        if failed is not None:
+            raise failed.with_traceback(None) if isinstance(failed, MonuvError) else failed
         spec, answer = self._spec, self._answer
         if spec is None or answer is None:
             return self._result
@@ -77,8 +78,13 @@ class Later(Generic[T]):
             self._result = read_response(
                 spec, answer.status, answer.headers, answer.body, tz=self._tz, context=context
             )
-        except MonuvError as error:
+        except Exception as error:
+            # Kept whatever it is: a second call must not find the answer
+            # gone and no error to raise (a done callback may have read it
+            # first and let the error go).
             self._error = error
+            if not isinstance(error, MonuvError):
+                raise  # not the answer's fault: its traceback stays
             name = type(error).__name__
             logger.debug("%s -> %s: %s (read when taken)", context.line, name, error.message)
             # No traceback of its own: the reader's frames hold the raw answer.

@@ -87,6 +87,25 @@ async def test_a_bad_body_raises_when_read_the_same_error_each_time_and_no_retry
     assert len(transport.requests) == 1
 
 
+async def test_any_error_of_a_reading_is_raised_again_by_a_second_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: an error not a MonuvError (a bug, MemoryError) left the second call, the
+    walk's after a done callback's, with no answer and no error: AttributeError."""
+
+    def broken(*_: object, **__: object) -> object:
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(later_module, "read_response", broken)
+    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    with pytest.raises(RuntimeError, match="reader bug") as first:
+        answer()
+    with pytest.raises(RuntimeError, match="reader bug") as second:
+        answer()
+    assert first.value is second.value
+
+
 async def test_no_frame_of_a_reading_error_holds_the_token() -> None:
     """Every local of every library frame on a reading error's traceback is free of the token."""
     engine = requester(MockTransport(lambda _: BAD))
