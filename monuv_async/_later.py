@@ -6,7 +6,8 @@ all at once, and the caller then goes through pages built long before,
 whose objects have left the processor's caches meanwhile. Read when the
 walk takes it, each page is built just before its events are used, and
 what waits in the buffer is only its body, smaller than the Events it
-makes. Pages requested past the last one are then never read at all.
+makes. A page requested past the last one is read only if it is the first
+answer of its round (the walk learns from that one how large pages are).
 
 Only the reading of a 2xx body waits. The status is looked at in the
 request's try, as for any call, so a 429 or a 503 is retried as ever and
@@ -70,26 +71,31 @@ class Later(Generic[T]):
         spec, answer = self._spec, self._answer
         if spec is None or answer is None:
             return self._result
-        # Dropped before reading: the body is not kept once read, nor when
-        # it fails (the error quotes what it needs).
-        self._spec = self._answer = None
         context = self._context
         try:
-            self._result = read_response(
+            result = read_response(
                 spec, answer.status, answer.headers, answer.body, tz=self._tz, context=context
             )
         except Exception as error:
             # Kept whatever it is: a second call must not find the answer
             # gone and no error to raise (a done callback may have read it
-            # first and let the error go).
+            # first and let the error go). Interrupted (KeyboardInterrupt),
+            # the reading is not over, and a second call reads again.
             self._error = error
+            # The body is not kept once read (the error quotes what it
+            # needs), nor held by this frame, which the error's traceback
+            # keeps: error reporters record its locals.
+            self._spec = self._answer = spec = answer = None
             if not isinstance(error, MonuvError):
                 raise  # not the answer's fault: its traceback stays
             name = type(error).__name__
-            logger.debug("%s -> %s: %s (read when taken)", context.line, name, error.message)
+            logger.debug("%s -> %s: %s (read after its try)", context.line, name, error.message)
             # No traceback of its own: the reader's frames hold the raw answer.
-            raise error.with_traceback(None) from None
-        return self._result
+            # Not `from None`: raised in the try, the same error does not suppress its context.
+            raise error.with_traceback(None)  # noqa: B904
+        self._spec = self._answer = None
+        self._result = result
+        return result
 
     def __repr__(self) -> str:
         state = "read" if self._spec is None else "unread"

@@ -176,13 +176,13 @@ class _Prefetcher:
                     await self._waiter
             finally:
                 self._waiter = None
-        answer = await self._tasks[number]
-        # Only now does it leave the buffer: if the wait failed or was
-        # cancelled, close() still finds the task and waits for it to let go.
+        # Read before it leaves the buffer: if the wait or the reading failed
+        # (or the wait was cancelled), close() still finds the task and waits
+        # for it to let go, and no request starts for a walk that is ending.
+        page = (await self._tasks[number])()
         del self._tasks[number]
         self.fill()
-        # Read after the next request has started: it overlaps the reading.
-        return answer()
+        return page
 
     async def close(self) -> None:
         """Cancel what is still running and wait for it to let go."""

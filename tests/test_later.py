@@ -15,6 +15,7 @@ import monuv_async._later as later_module
 from monuv_async import _endpoints as endpoints
 from monuv_async._later import Later
 from monuv_async._requester import Requester
+from monuv_async._transport import Answer
 from monuv_async.errors import MonuvError, ServerError, UnexpectedResponseError
 from monuv_async.models import EventPage
 from monuv_async.retry import RetryPolicy
@@ -106,6 +107,28 @@ async def test_any_error_of_a_reading_is_raised_again_by_a_second_call(
     assert first.value is second.value
 
 
+async def test_an_interrupted_reading_is_read_again_by_a_second_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """KeyboardInterrupt while reading is no outcome of the answer: the next call reads it."""
+    original = later_module.read_response
+    calls: list[int] = []
+
+    def interrupted_once(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(later_module, "read_response", interrupted_once)
+    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
+    with pytest.raises(KeyboardInterrupt):
+        answer()
+    assert answer().total == 1
+    assert len(calls) == 2
+
+
 async def test_no_frame_of_a_reading_error_holds_the_token() -> None:
     """Every local of every library frame on a reading error's traceback is free of the token."""
     engine = requester(MockTransport(lambda _: BAD))
@@ -119,8 +142,17 @@ async def test_no_frame_of_a_reading_error_holds_the_token() -> None:
         assert frame.locals is not None
         for name, value in frame.locals.items():
             assert TOKEN not in value, (frame.name, name)
+    # The objects themselves, not only their reprs: the raw answer hides its
+    # body from repr, but a reporter may read it (regression: `answer` stayed).
+    tb = info.value.__traceback__
+    while tb is not None:
+        for name, value in tb.tb_frame.f_locals.items():
+            assert not isinstance(value, Answer), (tb.tb_frame.f_code.co_name, name)
+            assert TOKEN not in repr(value), (tb.tb_frame.f_code.co_name, name)
+        tb = tb.tb_next
     assert info.value.__cause__ is None
     assert info.value.__context__ is None
+    assert not info.value.__suppress_context__  # as when read in the try
 
 
 async def test_a_reading_error_is_logged_at_debug_with_the_masked_line(
@@ -133,7 +165,7 @@ async def test_a_reading_error_is_logged_at_debug_with_the_masked_line(
     with pytest.raises(UnexpectedResponseError):
         answer()
     messages = [record.getMessage() for record in caplog.records]
-    assert any("UnexpectedResponseError" in m and "read when taken" in m for m in messages)
+    assert any("UnexpectedResponseError" in m and "read after its try" in m for m in messages)
     assert not any(TOKEN in m for m in messages)
 
 

@@ -163,6 +163,41 @@ async def test_a_failed_page_raises_in_order_and_cancels_the_rest() -> None:
     assert got == [1, 2]
 
 
+@pytest.mark.parametrize("bad", [1, 3])
+@pytest.mark.parametrize("hint", [None, 4])
+async def test_a_page_whose_reading_fails_raises_when_taken_and_teaches_nothing(
+    bad: int, hint: int | None
+) -> None:
+    """A fetched page that fails when read: its error comes when the walk takes it, after
+    the pages before it, and never from a done callback that read it first to learn the
+    page size (it would reach the loop's exception handler instead)."""
+    handled: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: handled.append(context))
+
+    async def fetch(number: int) -> PageAnswer:
+        await asyncio.sleep(0)
+        page = held(number, 6)
+
+        def read() -> EventPage:
+            if number == bad:
+                raise ValueError(f"page {number} unreadable")
+            return page
+
+        return read
+
+    got: list[int] = []
+
+    async def walk() -> None:
+        pages = iter_pages(fetch, start_page=1, concurrency=4, buffer=8, pages_hint=hint)
+        async for page in pages:
+            got.append(page.current_page)
+
+    with pytest.raises(ValueError, match=f"page {bad} unreadable"):
+        await walk()
+    assert got == list(range(1, bad))
+    assert handled == []
+
+
 async def test_iter_events_skips_repeats_without_forgetting_shifted_ids() -> None:
     """Ids repeated by a shift are yielded once, even after their first page is forgotten."""
     at = datetime(2026, 1, 1, tzinfo=UTC)

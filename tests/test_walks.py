@@ -178,6 +178,31 @@ async def test_a_bad_body_held_ahead_raises_when_the_walk_reaches_it() -> None:
     assert [s.query["page"] for s in srv.seen].count("3") == 1
 
 
+@pytest.mark.parametrize("hint", [None, 5])
+async def test_a_first_page_that_cannot_be_read_fails_the_walk_once(hint: int | None) -> None:
+    """Page 1 not JSON: read first by the walk's done callback (to learn the page size), its
+    UnexpectedResponseError is raised by the walk itself, nothing yielded, page 1 sent once."""
+    inner = page_handler(total_pages=10)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.query["page"] == "1":
+            return web.Response(body="<html>maintenance</html>", content_type="text/html")
+        return await inner(request)
+
+    routes = {("GET", "/api/v1/events"): handler}
+    async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
+        got: list[int] = []
+
+        async def walk() -> None:
+            async for event in monuv.iter_events(pages_hint=hint):
+                got.append(event.id)
+
+        with pytest.raises(UnexpectedResponseError, match="not JSON"):
+            await walk()
+    assert got == []
+    assert [s.query["page"] for s in srv.seen].count("1") == 1
+
+
 async def test_early_stop_cancels_prefetch_and_frees_connections() -> None:
     """break out of a walk: pending page requests are cancelled, no task or connection remains."""
     routes = {("GET", "/api/v1/events"): page_handler(total_pages=100, delay=0.5)}
