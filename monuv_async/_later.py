@@ -5,8 +5,8 @@ arrive in bursts. Read on arrival, a burst of pages is built into Events
 all at once, and the caller then goes through pages built long before,
 whose objects have left the processor's caches meanwhile. Read when the
 walk takes it, each page is built just before its events are used, and
-what waits in the buffer is only its body, smaller than the Events it
-makes. A page requested past the last one is read only if it is the first
+what waits in the buffer is only its body (compact JSON takes less room
+than the Events it makes; each body is capped at ``max_response_bytes``). A page requested past the last one is read only if it is the first
 answer of its round (the walk learns from that one how large pages are).
 
 Only the reading of a 2xx body waits. The status is looked at in the
