@@ -6,8 +6,9 @@ all at once, and the caller then goes through pages built long before,
 whose objects have left the processor's caches meanwhile. Read when the
 walk takes it, each page is built just before its events are used, and
 what waits in the buffer is only its body (compact JSON takes less room
-than the Events it makes; each body is capped at ``max_response_bytes``). A page requested past the last one is read only if it is the first
-answer of its round (the walk learns from that one how large pages are).
+than the Events it makes; each body is capped at ``max_response_bytes``).
+A page requested past the last one is read only if it is the first answer
+of its round (the walk learns from that one how large pages are).
 
 Only the reading of a 2xx body waits. The status is looked at in the
 request's try, as for any call, so a 429 or a 503 is retried as ever and
