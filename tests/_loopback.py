@@ -89,6 +89,20 @@ def page_handler(total_pages: int, per_page: int = 3, delay: float = 0.0) -> Han
     return handler
 
 
+def page_handler_failing(
+    total_pages: int, page: int, answer: Callable[[], web.Response]
+) -> Handler:
+    """:func:`page_handler`'s pages, but page ``page`` is answered ``answer()``."""
+    pages = page_handler(total_pages)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if int(request.query["page"]) == page:
+            return answer()
+        return await pages(request)
+
+    return handler
+
+
 @asynccontextmanager
 async def serve(routes: dict[tuple[str, str], Handler]) -> AsyncIterator[Loopback]:
     """Serve ``{(method, path_pattern): handler}`` on 127.0.0.1; yield its state."""

@@ -312,6 +312,17 @@ def test_repeated_descriptions_are_one_string_object(use_msgspec: bool) -> None:
     assert first.events[0].camera_description == "Cam"
 
 
+def read_stamps_both_ways(stamps: list[str], *, use_msgspec: bool) -> EventPage:
+    """A page of one event per stamp read fast in Sao Paulo, checked equal to the strict read."""
+    rows = [{"id": i, "event_at": at, "event_type": 1} for i, at in enumerate(stamps)]
+    page = {"total": len(rows), "per_page": 30, "current_page": 1, "last_page": 1, "data": rows}
+    body = json.dumps(page).encode()
+    fast = fast_reader(SP, use_msgspec=use_msgspec)(body)
+    assert fast is not None
+    assert ("page", fast) == outcome(1, body, SP, fast=False)
+    return fast
+
+
 @pytest.mark.parametrize("use_msgspec", READERS)
 def test_hours_that_come_back_read_as_strict(use_msgspec: bool) -> None:
     """Hours alternating event to event (no two alike in a row): each time is still its own."""
@@ -321,12 +332,7 @@ def test_hours_that_come_back_read_as_strict(use_msgspec: bool) -> None:
         "01/01/2023 10:06:00",
         "02/01/2023 10:06:00",
     ]
-    rows = [{"id": i, "event_at": at, "event_type": 1} for i, at in enumerate(stamps)]
-    page = {"total": 4, "per_page": 30, "current_page": 1, "last_page": 1, "data": rows}
-    body = json.dumps(page).encode()
-    fast = fast_reader(SP, use_msgspec=use_msgspec)(body)
-    assert fast is not None
-    assert ("page", fast) == outcome(1, body, SP, fast=False)
+    fast = read_stamps_both_ways(stamps, use_msgspec=use_msgspec)
     assert [e.event_at.strftime("%d %H:%M") for e in fast.events] == [
         "01 10:05",
         "01 11:05",
@@ -347,10 +353,5 @@ def test_minutes_that_come_back_read_as_strict(use_msgspec: bool) -> None:
         "02/01/2023 11:05:01",
         "02/01/2023 11:05:02",
     ]
-    rows = [{"id": i, "event_at": at, "event_type": 1} for i, at in enumerate(stamps)]
-    page = {"total": 6, "per_page": 30, "current_page": 1, "last_page": 1, "data": rows}
-    body = json.dumps(page).encode()
-    fast = fast_reader(SP, use_msgspec=use_msgspec)(body)
-    assert fast is not None
-    assert ("page", fast) == outcome(1, body, SP, fast=False)
+    fast = read_stamps_both_ways(stamps, use_msgspec=use_msgspec)
     assert [e.event_at.strftime("%d/%m/%Y %H:%M:%S") for e in fast.events] == stamps

@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 import pickle
 import traceback
-from datetime import UTC
 
-import aiohttp
 import pytest
-from yarl import URL
+from _requester_helpers import counting_reads, requester
 
 import monuv_async._later as later_module
 from monuv_async import _endpoints as endpoints
 from monuv_async._later import Later
-from monuv_async._requester import Requester
 from monuv_async._transport import Answer
 from monuv_async.errors import MonuvError, ServerError, UnexpectedResponseError
 from monuv_async.models import EventPage
@@ -22,7 +19,6 @@ from monuv_async.retry import RetryPolicy
 from monuv_async.testing import MockResponse, MockTransport
 
 TOKEN = "later-s3cret"
-NO_WAIT = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
 PAGE = {
     "total": 1,
     "per_page": 30,
@@ -33,37 +29,10 @@ PAGE = {
 BAD = MockResponse(200, content=f"<html>down, token={TOKEN}</html>".encode())
 
 
-def requester(transport: MockTransport, **changes: object) -> Requester:
-    settings: dict[str, object] = {
-        "base": URL("https://app.monuv.com.br"),
-        "transport": transport,
-        "timeout": aiohttp.ClientTimeout(total=5),
-        "retry": NO_WAIT,
-        "rate_limit": None,
-        "max_concurrency": 2,
-        "tz": UTC,
-        **changes,
-    }
-    return Requester(TOKEN, **settings)  # type: ignore[arg-type]
-
-
-def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the answers :mod:`monuv_async._later` reads."""
-    reads: list[int] = []
-    original = later_module.read_response
-
-    def counted(*args: object, **kwargs: object) -> object:
-        reads.append(1)
-        return original(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(later_module, "read_response", counted)
-    return reads
-
-
 async def test_a_page_is_read_when_called_and_only_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The call returns unread; the first call reads it, the next gives the same page."""
     reads = counting_reads(monkeypatch)
-    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(json=PAGE)))
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     assert reads == []
     page = answer()
@@ -76,7 +45,7 @@ async def test_a_page_is_read_when_called_and_only_once(monkeypatch: pytest.Monk
 async def test_a_bad_body_raises_when_read_the_same_error_each_time_and_no_retry() -> None:
     """One try; the UnexpectedResponseError comes at the reading, masked, the same if read again."""
     transport = MockTransport(lambda _: BAD)
-    engine = requester(transport)
+    engine = requester(TOKEN, transport)
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     with pytest.raises(UnexpectedResponseError) as first:
         answer()
@@ -98,7 +67,7 @@ async def test_any_error_of_a_reading_is_raised_again_by_a_second_call(
         raise RuntimeError("reader bug")
 
     monkeypatch.setattr(later_module, "read_response", broken)
-    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(json=PAGE)))
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     with pytest.raises(RuntimeError, match="reader bug") as first:
         answer()
@@ -121,7 +90,7 @@ async def test_an_interrupted_reading_is_read_again_by_a_second_call(
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(later_module, "read_response", interrupted_once)
-    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(json=PAGE)))
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     with pytest.raises(KeyboardInterrupt):
         answer()
@@ -131,7 +100,7 @@ async def test_an_interrupted_reading_is_read_again_by_a_second_call(
 
 async def test_no_frame_of_a_reading_error_holds_the_token() -> None:
     """Every local of every library frame on a reading error's traceback is free of the token."""
-    engine = requester(MockTransport(lambda _: BAD))
+    engine = requester(TOKEN, MockTransport(lambda _: BAD))
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     with pytest.raises(MonuvError) as info:
         answer()
@@ -160,7 +129,7 @@ async def test_a_reading_error_is_logged_at_debug_with_the_masked_line(
 ) -> None:
     """The failure a deferred reading finds is logged as a try's would be, token masked."""
     caplog.set_level(logging.DEBUG, logger="monuv_async")
-    engine = requester(MockTransport(lambda _: BAD))
+    engine = requester(TOKEN, MockTransport(lambda _: BAD))
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     with pytest.raises(UnexpectedResponseError):
         answer()
@@ -173,7 +142,7 @@ async def test_an_error_status_is_still_retried_in_the_try() -> None:
     """A 503 then a page: retried by the call as ever, the page read later."""
     answers = iter([MockResponse(503, json={"message": "busy"}), MockResponse(json=PAGE)])
     transport = MockTransport(lambda _: next(answers))
-    engine = requester(transport)
+    engine = requester(TOKEN, transport)
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     assert len(transport.requests) == 2
     assert answer().total == 1
@@ -181,7 +150,7 @@ async def test_an_error_status_is_still_retried_in_the_try() -> None:
 
 async def test_an_error_status_that_stays_raises_from_the_call() -> None:
     """Statuses are read in the try: a lasting 500 raises ServerError from the call itself."""
-    engine = requester(MockTransport(lambda _: MockResponse(500, json={"message": "x"})))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(500, json={"message": "x"})))
     with pytest.raises(ServerError):
         await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
 
@@ -199,7 +168,7 @@ async def test_with_a_hook_or_another_policy_the_answer_is_read_in_the_try(setti
         if setting == "hook"
         else {"retry": _Custom(attempts=1)}
     )
-    engine = requester(MockTransport(lambda _: BAD), **changes)
+    engine = requester(TOKEN, MockTransport(lambda _: BAD), **changes)
     with pytest.raises(UnexpectedResponseError):
         await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     if setting == "hook":
@@ -208,7 +177,7 @@ async def test_with_a_hook_or_another_policy_the_answer_is_read_in_the_try(setti
 
 async def test_an_answer_shows_and_pickles_nothing_of_its_body() -> None:
     """Its repr tells only whether it was read; pickling is refused: its context knows the token."""
-    engine = requester(MockTransport(lambda _: MockResponse(json=PAGE)))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(json=PAGE)))
     answer = await engine.call_later(endpoints.events_page(endpoints.EventFilters(), 1))
     assert repr(answer) == "Later(<unread>)"
     with pytest.raises(TypeError, match="not picklable"):

@@ -5,37 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from datetime import UTC
 
-import aiohttp
 import pytest
-from yarl import URL
+from _requester_helpers import requester
 
 import monuv_async._requester as requester_module
 from monuv_async import _endpoints as endpoints
 from monuv_async._requester import Requester
 from monuv_async._spec import Spec
 from monuv_async.errors import MonuvError, ServerError
-from monuv_async.retry import RetryPolicy
 from monuv_async.testing import MockRequest, MockResponse, MockTransport
 
 TOKEN = "engine-s3cret"
 BLOCKED = {"code": 0, "msg": ""}
-NO_WAIT = RetryPolicy(attempts=3, backoff=0.0, max_backoff=0.0)
-
-
-def requester(transport: MockTransport, **changes: object) -> Requester:
-    settings: dict[str, object] = {
-        "base": URL("https://app.monuv.com.br"),
-        "transport": transport,
-        "timeout": aiohttp.ClientTimeout(total=5),
-        "retry": NO_WAIT,
-        "rate_limit": None,
-        "max_concurrency": 2,
-        "tz": UTC,
-        **changes,
-    }
-    return Requester(TOKEN, **settings)  # type: ignore[arg-type]
 
 
 async def test_no_more_tries_in_flight_than_max_concurrency() -> None:
@@ -51,7 +33,7 @@ async def test_no_more_tries_in_flight_than_max_concurrency() -> None:
         running -= 1
         return MockResponse(json=BLOCKED)
 
-    engine = requester(MockTransport(handler))
+    engine = requester(TOKEN, MockTransport(handler))
     await asyncio.gather(*(engine.call(endpoints.block_user(n)) for n in range(1, 7)))
     assert most == 2
     assert engine.stats.max_in_flight == 2
@@ -71,16 +53,16 @@ async def test_a_try_with_a_free_place_and_no_limiter_waits_for_no_coroutine(
 
     monkeypatch.setattr(Requester, "_enter", counted)
     transport = MockTransport(lambda _: MockResponse(json=BLOCKED))
-    free = requester(transport)
+    free = requester(TOKEN, transport)
     for n in range(1, 4):
         await free.call(endpoints.block_user(n))
     assert waited == []
     assert (free.stats.requests, free.stats.in_flight, free.stats.max_in_flight) == (3, 0, 1)
     assert free._semaphore._value == 2
-    limited = requester(transport, rate_limit=1000.0)
+    limited = requester(TOKEN, transport, rate_limit=1000.0)
     await limited.call(endpoints.block_user(1))
     await limited.with_options(rate_limit=1000.0).call(endpoints.block_user(2))
-    assert requester(transport).with_options(rate_limit=1000.0)._unlimited is False
+    assert requester(TOKEN, transport).with_options(rate_limit=1000.0)._unlimited is False
     assert waited == ["block_user", "block_user"]
 
 
@@ -91,7 +73,9 @@ async def test_a_retrying_request_holds_no_slot_while_it_waits(
     statuses = iter([503, 200])
     seen_in_flight: list[int] = []
     engine = requester(
-        MockTransport(lambda _: MockResponse(next(statuses), json=BLOCKED)), max_concurrency=1
+        TOKEN,
+        MockTransport(lambda _: MockResponse(next(statuses), json=BLOCKED)),
+        max_concurrency=1,
     )
 
     async def sleep(_: float) -> None:
@@ -108,7 +92,7 @@ async def test_the_last_error_is_raised_whole_and_logged_without_the_token(
 ) -> None:
     """When tries run out the server's error is raised with its masked request line."""
     caplog.set_level(logging.DEBUG, logger="monuv_async")
-    engine = requester(MockTransport(lambda _: MockResponse(500, json={"message": "down"})))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(500, json={"message": "down"})))
     with pytest.raises(ServerError) as info:
         await engine.call(endpoints.camera_options())
     assert info.value.request == "GET /api/v1/cameras/create?token=***"
@@ -122,7 +106,7 @@ async def test_the_last_error_is_raised_whole_and_logged_without_the_token(
 async def test_a_closed_requester_refuses_before_sending() -> None:
     """Once closed, a call raises RuntimeError and the transport sees nothing."""
     transport = MockTransport(lambda _: MockResponse(json=BLOCKED))
-    engine = requester(transport)
+    engine = requester(TOKEN, transport)
     engine.closed = True
     with pytest.raises(RuntimeError, match="closed"):
         await engine.call(endpoints.block_user(1))
@@ -140,7 +124,7 @@ async def test_a_closed_requester_refuses_before_sending() -> None:
 )
 async def test_no_frame_on_the_traceback_holds_the_token(answer: MockResponse) -> None:
     """Every local of every library frame left on the error's traceback is free of the token."""
-    engine = requester(MockTransport(lambda _: answer))
+    engine = requester(TOKEN, MockTransport(lambda _: answer))
     with pytest.raises(MonuvError) as info:
         await engine.call(endpoints.block_user(4))  # the token in the path, too
     summary = traceback.TracebackException.from_exception(info.value, capture_locals=True)
@@ -165,7 +149,7 @@ async def test_a_quiet_success_never_builds_the_request_line(
         return original(self, prefix)
 
     monkeypatch.setattr(Spec, "line", spy)
-    engine = requester(MockTransport(lambda _: MockResponse(json=BLOCKED)))
+    engine = requester(TOKEN, MockTransport(lambda _: MockResponse(json=BLOCKED)))
     await engine.call(endpoints.block_user(4))
     assert built == []
     assert engine.stats.requests == 1
@@ -178,6 +162,7 @@ async def test_a_lazily_built_line_masks_the_path_token_in_logs_and_hooks(
     caplog.set_level(logging.DEBUG, logger="monuv_async")
     seen: list[str] = []
     engine = requester(
+        TOKEN,
         MockTransport(lambda _: MockResponse(json=BLOCKED)),
         on_request=lambda info: seen.append(info.request),
         on_response=lambda info: seen.append(info.request),

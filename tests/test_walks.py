@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from contextlib import aclosing
 from datetime import date
-from typing import Any
+from functools import partial
 
 import aiohttp
 import pytest
 from _async_helpers import library_tasks, settled, wait_until
-from _loopback import answer_with, json_answer, page_handler, serve
+from _loopback import answer_with, json_answer, page_handler, page_handler_failing, serve
+from _requester_helpers import counting_reads
 from _samples import sample_json
 from aiohttp import web
 
-import monuv_async._later as later_module
 from monuv_async import MonuvClient, NotFoundError, UnexpectedResponseError
 
 TOKEN = "tok/en+s3cret&x"  # reserved characters, to prove they are encoded
@@ -127,15 +127,7 @@ async def test_pages_held_ahead_are_read_only_when_the_walk_takes_them(
 ) -> None:
     """Parked after page 1 with 6 pages fetched ahead, only page 1 was read (issue 14: a
     burst of pages built on arrival is cold in the caches when the caller reaches it)."""
-    reads: list[int] = []
-    original = later_module.read_response
-
-    def counted(spec: Any, *args: Any, **kwargs: Any) -> Any:
-        page = original(spec, *args, **kwargs)
-        reads.append(page.current_page)
-        return page
-
-    monkeypatch.setattr(later_module, "read_response", counted)
+    reads = counting_reads(monkeypatch)
     routes = {("GET", "/api/v1/events"): page_handler(total_pages=20)}
     async with (
         serve(routes) as srv,
@@ -156,14 +148,8 @@ async def test_pages_held_ahead_are_read_only_when_the_walk_takes_them(
 
 async def test_a_bad_body_held_ahead_raises_when_the_walk_reaches_it() -> None:
     """Page 3 is not JSON: pages 1 and 2 come first, then UnexpectedResponseError, once."""
-    inner = page_handler(total_pages=10)
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        if request.query["page"] == "3":
-            return web.Response(body=f"<html>{TOKEN}</html>", content_type="text/html")
-        return await inner(request)
-
-    routes = {("GET", "/api/v1/events"): handler}
+    not_json = partial(web.Response, body=f"<html>{TOKEN}</html>", content_type="text/html")
+    routes = {("GET", "/api/v1/events"): page_handler_failing(10, 3, not_json)}
     async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
         got: list[int] = []
 
@@ -182,14 +168,8 @@ async def test_a_bad_body_held_ahead_raises_when_the_walk_reaches_it() -> None:
 async def test_a_first_page_that_cannot_be_read_fails_the_walk_once(hint: int | None) -> None:
     """Page 1 not JSON: read first by the walk's done callback (to learn the page size), its
     UnexpectedResponseError is raised by the walk itself, nothing yielded, page 1 sent once."""
-    inner = page_handler(total_pages=10)
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        if request.query["page"] == "1":
-            return web.Response(body="<html>maintenance</html>", content_type="text/html")
-        return await inner(request)
-
-    routes = {("GET", "/api/v1/events"): handler}
+    not_json = partial(web.Response, body="<html>maintenance</html>", content_type="text/html")
+    routes = {("GET", "/api/v1/events"): page_handler_failing(10, 1, not_json)}
     async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
         got: list[int] = []
 
@@ -242,14 +222,8 @@ async def test_cancelling_the_consumer_cancels_the_walk() -> None:
 
 async def test_walker_error_surfaces_in_order() -> None:
     """A page that fails raises its error when the walk reaches it, after earlier pages."""
-    inner = page_handler(total_pages=10)
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        if request.query["page"] == "4":
-            return json_answer({"message": "nope"}, 404)
-        return await inner(request)
-
-    routes = {("GET", "/api/v1/events"): handler}
+    not_found = partial(json_answer, {"message": "nope"}, 404)
+    routes = {("GET", "/api/v1/events"): page_handler_failing(10, 4, not_found)}
     async with serve(routes) as srv, MonuvClient(TOKEN, base_url=srv.url) as monuv:
         got: list[int] = []
 
