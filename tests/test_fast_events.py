@@ -312,6 +312,33 @@ def test_repeated_descriptions_are_one_string_object(use_msgspec: bool) -> None:
     assert first.events[0].camera_description == "Cam"
 
 
+@pytest.mark.parametrize("use_msgspec", READERS)
+def test_the_shared_strings_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch, use_msgspec: bool
+) -> None:
+    """Every description new (a hostile server): the table is cleared between pages when full."""
+    monkeypatch.setattr(_fast_events, "_SHARED_KEPT", 4)
+    reader = _fast_events._Reader(UTC, use_msgspec=use_msgspec)
+    for number in range(6):
+        rows = [
+            {
+                "id": 10 * number + i,
+                "event_at": "01/01/2023 10:00:00",
+                "event_type": 1,
+                "event_description": f"type {number}.{i}",
+                "camera_description": f"camera {number}.{i}",
+            }
+            for i in range(3)
+        ]
+        page = {"total": 3, "per_page": 30, "current_page": 1, "last_page": 1, "data": rows}
+        read = reader.read(json.dumps(page).encode())
+        assert read is not None
+        got = [(e.event_description, e.camera_description) for e in read.events]
+        assert got == [(r["event_description"], r["camera_description"]) for r in rows]
+        # What was there before the page (under the bound), and this page's six.
+        assert len(reader._shared) <= 4 + 6
+
+
 def read_stamps_both_ways(stamps: list[str], *, use_msgspec: bool) -> EventPage:
     """A page of one event per stamp read fast in Sao Paulo, checked equal to the strict read."""
     rows = [{"id": i, "event_at": at, "event_type": 1} for i, at in enumerate(stamps)]
